@@ -1,0 +1,23 @@
+// All activities, built from their dependencies. Workflows import only the type of this factory.
+import type { Transporter } from 'nodemailer';
+import type { Db } from '../lib/db';
+import { createAuditActivities } from './audit';
+import { createHealthActivities } from './health';
+import { createMailActivities } from './mail';
+
+export interface ActivityDeps {
+  db: Db;
+  mailer: Transporter;
+  /** The worker's identity, recorded where a row says who did the work. */
+  identity: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createHealthActivities(deps),
+    ...createAuditActivities(deps),
+    ...createMailActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,79 @@
+// Every environment variable Safeguard reads is declared and validated here; nothing else reads process.env.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines in a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
+  /** Where the embedded services keep their files (Temporal SQLite, PGlite, mail). */
+  SAFEGUARD_DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
+  /** PostgreSQL for the application. Unset: the start command runs an embedded PostgreSQL (PGlite). */
+  DATABASE_URL: optionalString.pipe(z.url().optional()),
+  /** host:port of a Temporal frontend. Unset: the start command runs `temporal server start-dev`. */
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** An explicit `temporal` CLI binary for the embedded dev server (else PATH, else the cache, else built with Go). */
+  TEMPORAL_CLI_PATH: optionalString,
+  /** Where built tools are cached between clones (the Temporal CLI). */
+  SAFEGUARD_CACHE_DIR: z
+    .string()
+    .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'safeguard')),
+  TEMPORAL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+  /** Temporal Cloud or any API-key-authenticated frontend; implies TLS. */
+  TEMPORAL_API_KEY: optionalString,
+  /** mTLS client certificate and key (PEM files) for a self-hosted cluster that requires them. */
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  /** Base URL of the Temporal UI, used for links from the console to workflows. */
+  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  /** SMTP server for outgoing mail. Unset: the embedded mail catcher. */
+  SMTP_URL: optionalString.pipe(z.url().optional()),
+  /** HTTP API of the mail catcher (Mailpit-compatible); the console's mailbox page and the tests read it. */
+  MAILBOX_URL: optionalString.pipe(z.url().optional()),
+  MAIL_FROM: z.string().default('Safeguard Abuse Desk <abuse@safeguard.localhost>'),
+  CONSOLE_PORT: port(3000),
+  /** The console's address as users reach it; links in emails point here. */
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+let cached: Config | undefined;
+
+/** Parses the environment once; a bad value stops the process with a readable message. */
+export function config(): Config {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+      throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** For tests that change the environment between cases. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
+/** Returns a value the start command must have provided, with a message naming the variable. */
+export function required<K extends keyof Config>(key: K): NonNullable<Config[K]> {
+  const value = config()[key];
+  if (value === undefined || value === null) {
+    throw new Error(`${String(key)} is not set (the start command sets it when it runs the embedded service)`);
+  }
+  return value as NonNullable<Config[K]>;
+}

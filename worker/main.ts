@@ -1,0 +1,33 @@
+// The worker process: `npm run worker`. Scale out by running more of these against the same task queue.
+import { NativeConnection } from '@temporalio/worker';
+import { config } from '../lib/config';
+import { db } from '../lib/db';
+import { childLogger } from '../lib/log';
+import { mailTransport } from '../lib/mail';
+import { temporalConnectionOptions } from '../lib/temporal';
+import { createSafeguardWorker } from './worker';
+
+const log = childLogger('worker');
+
+async function main(): Promise<void> {
+  const c = config();
+  const { address, tls, apiKey } = temporalConnectionOptions();
+  const connection = await NativeConnection.connect({ address, tls, apiKey });
+  const worker = await createSafeguardWorker({
+    connection,
+    namespace: c.TEMPORAL_NAMESPACE,
+    taskQueue: c.TEMPORAL_TASK_QUEUE,
+    deps: { db: db(), mailer: mailTransport() },
+  });
+  log.info({ address, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.TEMPORAL_TASK_QUEUE }, 'worker polling');
+  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done.
+  await worker.run();
+  await connection.close();
+  await db().$disconnect();
+  log.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

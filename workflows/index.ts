@@ -1,0 +1,2 @@
+// Every workflow the worker serves. Deterministic code only below this folder.
+export { healthProbeWorkflow } from './health-probe';
