@@ -20,6 +20,8 @@ const schema = z.object({
   SAFEGUARD_DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
   /** PostgreSQL for the application. Unset: the start command runs an embedded PostgreSQL (PGlite). */
   DATABASE_URL: optionalString.pipe(z.url().optional()),
+  /** A PostgreSQL server where tests create (and drop) a fresh database each; the role must be allowed to create databases. */
+  TEST_DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/postgres'),
   /** host:port of a Temporal frontend. Unset: the start command runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -43,8 +45,18 @@ const schema = z.object({
   MAILBOX_URL: optionalString.pipe(z.url().optional()),
   MAIL_FROM: z.string().default('Safeguard Abuse Desk <abuse@safeguard.localhost>'),
   CONSOLE_PORT: port(3000),
+  /** Ports of the services `npm start` runs itself (only when the matching *_URL / TEMPORAL_ADDRESS is unset). */
+  EMBEDDED_POSTGRES_PORT: port(5433),
+  EMBEDDED_SMTP_PORT: port(1025),
+  EMBEDDED_MAILBOX_PORT: port(8025),
+  EMBEDDED_TEMPORAL_PORT: port(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: port(8233),
   /** The console's address as users reach it; links in emails point here. */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
+  /** Published X-ARF v4 JSON Schemas (the folder with xarf-v4-master.json and types/). Unset: our own zod schemas only. */
+  XARF_SCHEMA_DIR: optionalString,
+  /** Published X-ARF 0.2 schemata (x-arf.org draft-02 .json files). Unset: our own zod schemas only. */
+  XARF_V02_SCHEMA_DIR: optionalString,
 });
 
 export type Config = z.infer<typeof schema>;

@@ -7,6 +7,7 @@ import { workflowIds, type HealthProbeResult } from '../../domain/contracts';
 import { createDb, type Db } from '../../lib/db';
 import type { healthProbeWorkflow } from '../../workflows';
 import { createTestDatabase } from '../support/database';
+import { maybeRecordHistory } from '../support/histories';
 import { startTestWorker, type TestWorker } from '../support/worker';
 
 const { EventType } = temporal.api.enums.v1;
@@ -41,11 +42,13 @@ describe('health probe workflow', () => {
     );
 
     const row = await db.healthProbe.findUniqueOrThrow({ where: { requestId } });
-    expect(row).toMatchObject({ requestedBy: 'integration-test', workflowId, workerIdentity: tw.worker.options.identity });
+    expect(row).toMatchObject({ requestedBy: 'integration-test', workflowId, workerIdentity: tw.identity });
     expect(result.probeId).toBe(row.id);
     expect(result.databaseLatencyMs).toBeGreaterThanOrEqual(0);
 
-    const history = await tw.client.workflow.getHandle(workflowId).fetchHistory();
+    const handle = tw.client.workflow.getHandle(workflowId);
+    await maybeRecordHistory('health-probe', handle);
+    const history = await handle.fetchHistory();
     const kinds = history.events?.map((e) => e.eventType) ?? [];
     expect(kinds).toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
     expect(kinds.at(-1)).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);

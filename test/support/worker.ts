@@ -1,7 +1,8 @@
-// Runs a real Safeguard worker against the integration tests' Temporal dev server, on a task queue of its own.
+// Runs real Safeguard workers against the integration tests' Temporal dev server, on a task queue of their own.
+// A Worker runs once, so each runUntil builds a fresh one (the workflow bundle is shared and prebuilt).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
 import { inject } from 'vitest';
 import type { Db } from '../../lib/db';
@@ -9,9 +10,9 @@ import { createSafeguardWorker } from '../../worker/worker';
 
 export interface TestWorker {
   client: Client;
-  worker: Worker;
   taskQueue: string;
-  /** Runs the worker until `fn` settles, then shuts it down. */
+  identity: string;
+  /** Runs a worker until `fn` settles, then shuts it down. */
   runUntil<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -19,22 +20,25 @@ export interface TestWorker {
 export async function startTestWorker(deps: { db: Db; mailer: Transporter }): Promise<TestWorker> {
   const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
+  const identity = `test-worker-${taskQueue.slice(5, 13)}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const worker = await createSafeguardWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    identity: `test-worker-${taskQueue.slice(5, 13)}`,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
   return {
     client,
-    worker,
     taskQueue,
-    runUntil: (fn) => worker.runUntil(fn),
+    identity,
+    async runUntil(fn) {
+      const worker = await createSafeguardWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        deps,
+        identity,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+      return worker.runUntil(fn);
+    },
     async close() {
       await connection.close();
       await nativeConnection.close();
