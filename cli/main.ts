@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './audit';
 import { registerDbCommands } from './db';
 import { registerProbeCommand } from './probe';
+import { registerReportsCommands } from './reports';
 
 const program = new Command()
   .name('safeguard')
@@ -12,6 +13,7 @@ const program = new Command()
 registerDbCommands(program);
 registerAuditCommands(program);
 registerProbeCommand(program);
+registerReportsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,13 +23,16 @@ export async function parseReport(bytes: Uint8Array, hint: ParseHint = {}, optio
     if (bytes.byteLength === 0) return failure('the report is empty');
     if (bytes.byteLength > maxBytes) return failure(`the report is ${bytes.byteLength} bytes, more than the ${maxBytes} accepted`);
     const body = stripBom(bytes);
+    if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff)) {
+      return failure('the report is UTF-16 text; send it as UTF-8');
+    }
     if (looksBinary(body)) return failure('the report is binary data, not text, JSON or e-mail');
     const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
     if (text.trim() === '') return failure('the report is empty (only white space)');
     const dirs = options.schemaDirs ?? configuredSchemaDirs();
     switch (sniff(text, hint)) {
       case 'json':
-        return parseJson(text, dirs);
+        return await parseJson(text, dirs);
       case 'yaml':
         return await parseXarf02Text(text, dirs);
       case 'mail':
@@ -107,15 +110,14 @@ async function parseJsonDocument(doc: Record<string, unknown>, dirs: SchemaDirs)
 }
 
 async function parseMailReport(mail: LoadedMail, dirs: SchemaDirs): Promise<ParseOutcome> {
-  const xarfHeader = firstHeader(mail.parsed, 'x-xarf') ?? firstHeader(mail.parsed, 'x-arf');
-  if (xarfHeader) return parseXarf02Mail(mail, dirs);
-  if (isArfMail(mail)) return parseArf(mail);
-  // X-ARF JSON sent as an attachment.
+  // X-ARF JSON (v4 or v3) sent as an attachment, whatever the mail's headers say.
   for (const leaf of mail.leaves) {
     if (leaf.contentType !== 'application/json' && !(leaf.filename ?? '').toLowerCase().endsWith('.json')) continue;
     const content = await leafContent(leaf);
     const outcome = await parseJson(content.text ?? new TextDecoder().decode(content.bytes), dirs);
     if (outcome.ok || outcome.format) return outcome;
   }
+  if (firstHeader(mail.parsed, 'x-xarf') ?? firstHeader(mail.parsed, 'x-arf')) return parseXarf02Mail(mail, dirs);
+  if (isArfMail(mail)) return parseArf(mail);
   return parseFreeText({ text: mail.parsed.text ?? '', subject: mail.parsed.subject, mail });
 }

@@ -99,8 +99,12 @@ export class SourceIpSet {
   /** The addresses in the order first seen, with a warning for each that no tenant can hold. */
   finish(): SourceIp[] {
     const list = [...this.byAddress.values()];
-    for (const ip of list) {
-      if (!ip.public) this.warnings.push(`source ${ip.address} is not a public address (${ip.range}); it cannot be attributed to a tenant`);
+    const nonPublic = list.filter((ip) => !ip.public);
+    if (nonPublic.length > 3) {
+      const shown = nonPublic.slice(0, 3).map((ip) => `${ip.address} (${ip.range})`).join(', ');
+      this.warnings.push(`${nonPublic.length} sources are not public addresses (${shown}, ...); they cannot be attributed to a tenant`);
+    } else {
+      for (const ip of nonPublic) this.warnings.push(`source ${ip.address} is not a public address (${ip.range}); it cannot be attributed to a tenant`);
     }
     if (this.dropped) this.warnings.push(`${this.dropped} further addresses were left out (limit ${MAX_SOURCE_IPS})`);
     return list;
@@ -111,14 +115,27 @@ export class SourceIpSet {
 const V4_CANDIDATE = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?(?![\d.]*\d)/g;
 const V6_CANDIDATE = /(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:\/\d{1,3})?(?![0-9A-Za-z:])/g;
 
+/** Enough candidates for any real report; a pasted log dump is cut here rather than slowing intake down. */
+const MAX_CANDIDATES = 5000;
+
+/** Cheap shape test first: times like 10:23:12 are candidates too, and ipaddr.js rejects by throwing, which is slow. */
+function plausibleV6(candidate: string): boolean {
+  const address = candidate.split('/')[0]!;
+  if (!/[0-9A-Fa-f]/.test(address)) return false; // a bare '::' in prose
+  const colons = address.split(':').length - 1;
+  return address.includes('::') || colons === 7 || (colons === 6 && address.includes('.'));
+}
+
 /** Every valid address or network in a text, in order of appearance, without duplicates. Defanged `[.]` counts. */
 export function findIps(text: string): SourceIp[] {
   const refanged = text.replace(/\[\.\]|\(\.\)|\{\.\}/g, '.').replace(/\[:\]/g, ':');
   const hits: { index: number; ip: SourceIp }[] = [];
   for (const re of [V4_CANDIDATE, V6_CANDIDATE]) {
+    let examined = 0;
     for (const m of refanged.matchAll(re)) {
+      if (++examined > MAX_CANDIDATES) break;
       const candidate = m[0];
-      if (re === V6_CANDIDATE && !/[0-9A-Fa-f]/.test(candidate)) continue; // a bare '::' in prose
+      if (re === V6_CANDIDATE && !plausibleV6(candidate)) continue;
       const parsed = parseIpOrCidr(candidate);
       if (parsed.ok && parsed.ip.range !== 'unspecified') hits.push({ index: m.index ?? 0, ip: parsed.ip });
     }

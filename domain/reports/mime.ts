@@ -10,6 +10,7 @@ export interface MimeLeaf {
   contentType: string;
   filename?: string;
   disposition?: string;
+  charset?: string;
   /** The part's own header block and still-encoded body: a message mailparser can decode on its own. */
   raw: Buffer;
 }
@@ -51,7 +52,16 @@ export function splitLeaves(bytes: Buffer): Promise<MimeLeaf[]> {
       if (current) leaves.push({ ...current.leaf, raw: Buffer.concat(current.chunks) });
       current = null;
     };
-    splitter.on('data', (data: { type: string; value?: Buffer; multipart?: string | false; contentType?: string | false; filename?: string | false; disposition?: string | false; getHeaders?: () => Buffer }) => {
+    splitter.on('data', (data: {
+      type: string;
+      value?: Buffer;
+      multipart?: string | false;
+      contentType?: string | false;
+      filename?: string | false;
+      disposition?: string | false;
+      charset?: string | false;
+      getHeaders?: () => Buffer;
+    }) => {
       if (data.type === 'node') {
         close();
         if (!data.multipart && data.getHeaders) {
@@ -60,6 +70,7 @@ export function splitLeaves(bytes: Buffer): Promise<MimeLeaf[]> {
               contentType: (data.contentType || 'text/plain').toLowerCase(),
               ...(data.filename ? { filename: data.filename } : {}),
               ...(data.disposition ? { disposition: data.disposition } : {}),
+              ...(data.charset ? { charset: data.charset } : {}),
             },
             chunks: [data.getHeaders()],
           };
@@ -93,12 +104,21 @@ export async function loadMail(input: Uint8Array): Promise<LoadedMail> {
 /** A part's decoded content: text for text parts (charset applied), the bytes otherwise. */
 export async function leafContent(leaf: MimeLeaf): Promise<{ text?: string; bytes: Buffer }> {
   const part = await parseMail(leaf.raw);
+  const attachment = part.attachments[0];
   if (leaf.contentType === 'text/plain' || leaf.contentType === 'text/html') {
-    const text = part.text ?? '';
+    // A text part marked as an attachment comes back undecoded from its charset.
+    const text = part.text ?? (attachment ? decodeCharset(attachment.content, leaf.charset) : '');
     return { text, bytes: Buffer.from(text, 'utf8') };
   }
-  const attachment = part.attachments[0];
   return { bytes: attachment ? attachment.content : Buffer.alloc(0) };
+}
+
+function decodeCharset(bytes: Buffer, charset = 'utf-8'): string {
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes); // an unknown charset label: UTF-8 is the best guess
+  }
 }
 
 /** A part read as text whatever its declared type (feedback reports and YAML parts are text under other names). */

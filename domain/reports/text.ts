@@ -101,7 +101,11 @@ const RFC5322_IN_TEXT =
 export function findFirstTime(text: string): { time: Date; assumedUtc: boolean } | null {
   const hits: { index: number; raw: string }[] = [];
   for (const re of [ISO_IN_TEXT, RFC5322_IN_TEXT]) {
-    for (const m of text.matchAll(re)) hits.push({ index: m.index ?? 0, raw: m[0] });
+    let seen = 0;
+    for (const m of text.matchAll(re)) {
+      hits.push({ index: m.index ?? 0, raw: m[0] });
+      if (++seen >= 20) break; // the first plausible one is wanted, a few spares cover implausible years
+    }
   }
   hits.sort((a, b) => a.index - b.index);
   for (const hit of hits) {

@@ -93,8 +93,12 @@ function v3Samples(value: unknown, payloadField: 'Payload' | 'Data'): string[] {
   });
 }
 
+/** An X-ARF 0.2 report is a few dozen fields; the YAML parser is slow on megabytes. */
+const MAX_YAML_CHARS = 256 * 1024;
+
 /** A YAML text as a mapping with string keys, or why not. */
 export function parseYamlMapping(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  if (text.length > MAX_YAML_CHARS) return { ok: false, error: `the YAML report is ${text.length} characters, more than the ${MAX_YAML_CHARS} a report needs` };
   let value: unknown;
   try {
     value = parseYaml(text, { maxAliasCount: 20, uniqueKeys: false, prettyErrors: false });

@@ -35,6 +35,7 @@ describe('bad input gets a clear error, never an exception', () => {
     ['empty', '', /^the report is empty$/],
     ['white space', ' \n\t ', /only white space/],
     ['binary', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]), /binary data/],
+    ['UTF-16', new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]), /UTF-16 text; send it as UTF-8/],
     ['too large', 'x'.repeat(2000), /2000 bytes, more than the 1000 accepted/, { maxBytes: 1000 }],
     ['malformed JSON', '{"xarf_version": "4.0.0",', /^malformed JSON: /],
     ['JSON array', '[1,2]', /is an array, not an X-ARF report object/],
@@ -107,6 +108,14 @@ describe('fuzzing: any bytes give an outcome', () => {
         for (let j = 0; j < 5; j++) flipped[Math.floor(next() * flipped.length)] = Math.floor(next() * 256);
         checkOutcome(await parse(flipped), `${file} flipped #${k}`);
       }
+    }
+  });
+
+  it('megabytes of near-miss text (times, dotted numbers, colons) finish quickly', async () => {
+    for (const text of ['spam ' + '2024-01-01 10:00:00 '.repeat(100_000), 'spam ' + '1.'.repeat(1_000_000), 'spam ' + 'ab12:'.repeat(400_000)]) {
+      const started = performance.now();
+      checkOutcome(await parse(text), text.slice(0, 30));
+      expect(performance.now() - started).toBeLessThan(1500); // about 50 ms here; over 4 s before the candidate filters
     }
   });
 

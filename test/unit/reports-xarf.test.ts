@@ -161,6 +161,14 @@ describe('X-ARF 0.2', () => {
     expect(r.evidenceSummary).toContain('Grüße aus Zürich'); // the human part, charset decoded
   });
 
+  it('finds the YAML part also when it is marked as an attachment', async () => {
+    const text = read('xarf-0.2/login-attack.eml').toString('utf8');
+    const marked = text.replace('name="report.txt"\n', 'name="report.txt"\nContent-Disposition: attachment; filename="report.txt"\n');
+    expect(marked).not.toBe(text);
+    const outcome = await parseReport(Buffer.from(marked), {}, builtIn);
+    expect(outcome).toEqual({ ok: true, report: await parsed('xarf-0.2/login-attack.eml') });
+  });
+
   it('accepts an RFC 2822 Date leniently and says it does not validate', async () => {
     const r = await parsed('xarf-0.2/fraud-rfc2822-date.eml');
     expect(r).toMatchObject({ category: 'phishing', reportedUrls: ['http://woodgrove-secure.example.net/login'], eventTime: new Date('2026-03-02T08:41:12Z') });

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { issueLines } from './formats';
 import * as content from './xarf-v4-content';
+import * as copyright from './xarf-v4-copyright';
 import { xarfV4Core } from './xarf-v4-core';
 import * as network from './xarf-v4-network';
 
@@ -36,12 +37,12 @@ export const XARF_V4_TYPE_SCHEMAS: Record<string, Record<string, z.ZodType>> = {
     suspicious_registration: content.contentSuspiciousRegistration,
   },
   copyright: {
-    copyright: content.copyrightCopyright,
-    p2p: content.copyrightP2p,
-    cyberlocker: content.copyrightCyberlocker,
-    ugc_platform: content.copyrightUgcPlatform,
-    link_site: content.copyrightLinkSite,
-    usenet: content.copyrightUsenet,
+    copyright: copyright.copyrightCopyright,
+    p2p: copyright.copyrightP2p,
+    cyberlocker: copyright.copyrightCyberlocker,
+    ugc_platform: copyright.copyrightUgcPlatform,
+    link_site: copyright.copyrightLinkSite,
+    usenet: copyright.copyrightUsenet,
   },
 };
 

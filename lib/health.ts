@@ -1,0 +1,70 @@
+// Connectivity checks shared by the console's status page and `safeguard status`.
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { Transporter } from 'nodemailer';
+import type { Db } from './db';
+
+export interface CheckResult {
+  name: 'database' | 'temporal' | 'worker' | 'mail';
+  ok: boolean;
+  /** One line a person can act on. */
+  message: string;
+  latencyMs: number;
+}
+
+async function timed(name: CheckResult['name'], timeoutMs: number, probe: () => Promise<string>): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const message = await Promise.race([
+      probe(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { name, ok: true, message, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    return { name, ok: false, message, latencyMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function checkDatabase(db: Db, timeoutMs = 3_000): Promise<CheckResult> {
+  return timed('database', timeoutMs, async () => {
+    const [row] = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`;
+    return `connected; ${row?.n ?? 0} migrations applied`;
+  });
+}
+
+export function checkTemporal(client: () => Promise<Client>, namespace: string, timeoutMs = 3_000): Promise<CheckResult> {
+  return timed('temporal', timeoutMs, async () => {
+    const c = await client();
+    const info = await c.workflowService.getSystemInfo({});
+    await c.workflowService.describeNamespace({ namespace });
+    return `serving namespace ${namespace} (server ${info.serverVersion || 'unknown version'})`;
+  });
+}
+
+/** Workers are seen through the pollers Temporal recorded on the task queue. */
+export function checkWorkers(client: () => Promise<Client>, namespace: string, taskQueue: string, timeoutMs = 3_000): Promise<CheckResult> {
+  return timed('worker', timeoutMs, async () => {
+    const c = await client();
+    const res = await c.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    const pollers = res.pollers ?? [];
+    if (pollers.length === 0) throw new Error(`no worker is polling task queue ${taskQueue}`);
+    return `${pollers.length} worker${pollers.length === 1 ? '' : 's'} polling ${taskQueue}`;
+  });
+}
+
+export function checkMail(transport: () => Transporter, timeoutMs = 3_000): Promise<CheckResult> {
+  return timed('mail', timeoutMs, async () => {
+    await transport().verify();
+    return 'SMTP server accepts connections';
+  });
+}

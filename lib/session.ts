@@ -1,0 +1,67 @@
+// Console sessions: a random token in an httpOnly cookie; only its SHA-256 is stored.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../domain/roles';
+import type { Db } from './db';
+import { verifyPassword } from './passwords';
+
+export const SESSION_COOKIE = 'sg_session';
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+// Sliding expiry is written at most this often, so every request does not write a row.
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  sessionId: string;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+// One hash to verify against when the email is unknown, so both failures take the same time.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$4xeqkFlYqASEFhX3RaNWmQ$2rALp2GK2GkzFAPkU4aItf66dk/+4Quw3gN1Q4UkrcI';
+
+/** Checks email and password; the same `null` for an unknown email, a wrong password or a disabled user. */
+export async function authenticate(db: Db, email: string, password: string) {
+  const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+  const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
+  if (!user || !ok || user.disabled) return null;
+  return user;
+}
+
+export async function createSession(db: Db, userId: string, meta: { ip?: string; userAgent?: string }) {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await db.session.create({
+    data: { tokenHash: hashToken(token), userId, expiresAt, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) },
+  });
+  await db.user.update({ where: { id: userId }, data: { lastLoginAt: new Date() } });
+  return { token, expiresAt };
+}
+
+/** The signed-in user for a cookie token, or null; extends the session while it is used. */
+export async function userForToken(db: Db, token: string | undefined): Promise<SessionUser | null> {
+  if (!token) return null;
+  const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  if (!session || session.expiresAt.getTime() <= Date.now() || session.user.disabled) return null;
+  if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    await db.session.update({
+      where: { id: session.id },
+      data: { lastSeenAt: new Date(), expiresAt: new Date(Date.now() + SESSION_TTL_MS) },
+    });
+  }
+  const { user } = session;
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId: session.id };
+}
+
+export async function deleteSession(db: Db, token: string): Promise<void> {
+  await db.session.deleteMany({ where: { tokenHash: hashToken(token) } });
+}
+
+/** The Set-Cookie value; Secure whenever the console is served over https. */
+export function sessionCookie(token: string, opts: { secure: boolean; maxAgeSeconds: number }): string {
+  const parts = [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${opts.maxAgeSeconds}`];
+  if (opts.secure) parts.push('Secure');
+  return parts.join('; ');
+}

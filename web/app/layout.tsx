@@ -1,0 +1,44 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { Providers } from '../lib/trpc';
+import { currentUser } from '../lib/session';
+import { SignOutButton } from './sign-out-button';
+import './globals.css';
+
+export const metadata: Metadata = { title: 'Safeguard', description: 'Shared-responsibility security console' };
+// Every page depends on who is signed in.
+export const dynamic = 'force-dynamic';
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  return (
+    <html lang="en">
+      <body>
+        <Providers>
+          <header className="topbar">
+            <Link href="/" className="brand">
+              Safeguard
+            </Link>
+            {user && (
+              <nav aria-label="Main">
+                <Link href="/">Home</Link>
+                <Link href="/status">Status</Link>
+                <Link href="/mailbox">Mailbox</Link>
+              </nav>
+            )}
+            {user && (
+              <div className="who">
+                <span data-testid="current-user">
+                  {user.name} · {user.role}
+                </span>
+                <SignOutButton />
+              </div>
+            )}
+          </header>
+          <main>{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

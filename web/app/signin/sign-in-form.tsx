@@ -1,0 +1,45 @@
+'use client';
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { useTRPC } from '../../lib/trpc';
+
+export function SignInForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useMutation(
+    trpc.auth.signIn.mutationOptions({
+      onSuccess: () => {
+        router.push('/');
+        router.refresh();
+      },
+    }),
+  );
+  const fieldErrors = signIn.error?.data?.fieldErrors;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    signIn.mutate({ email, password });
+  }
+
+  return (
+    <form onSubmit={submit} className="form" noValidate>
+      <label htmlFor="email">Email</label>
+      <input id="email" data-testid="signin-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+      {fieldErrors?.email && <p className="field-error">{fieldErrors.email.join(' ')}</p>}
+      <label htmlFor="password">Password</label>
+      <input id="password" data-testid="signin-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+      {fieldErrors?.password && <p className="field-error">{fieldErrors.password.join(' ')}</p>}
+      {signIn.error && (
+        <p role="alert" className="error" data-testid="signin-error">
+          {signIn.error.message}
+        </p>
+      )}
+      <button type="submit" data-testid="signin-submit" disabled={signIn.isPending}>
+        {signIn.isPending ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}

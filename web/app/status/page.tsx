@@ -1,0 +1,12 @@
+import { requireUser } from '../../lib/session';
+import { StatusPanel } from './status-panel';
+
+export default async function StatusPage() {
+  await requireUser();
+  return (
+    <section>
+      <h1>System status</h1>
+      <StatusPanel />
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+// Small request helpers for the tRPC route: cookies, client address, same-origin checks.
+
+export function parseCookies(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i <= 0) continue;
+    const name = part.slice(0, i).trim();
+    if (name && !(name in out)) out[name] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export function clientIp(headers: Headers): string | undefined {
+  return headers.get('x-forwarded-for')?.split(',')[0]?.trim() || headers.get('x-real-ip') || undefined;
+}
+
+/**
+ * CSRF defence in depth (the session cookie is already SameSite=Strict): a state-changing request must be JSON
+ * and, when the browser names its origin, come from this console's own origin.
+ */
+export function csrfRejection(req: { method: string; headers: Headers; url: string }, allowedOrigins: string[]): string | null {
+  if (req.method === 'GET' || req.method === 'HEAD') return null;
+  const contentType = req.headers.get('content-type') ?? '';
+  if (!contentType.toLowerCase().startsWith('application/json')) return 'State-changing requests must be sent as application/json.';
+  const origin = req.headers.get('origin');
+  if (origin === null) return null;
+  const host = req.headers.get('host');
+  const own = host ? [`http://${host}`, `https://${host}`] : [];
+  if (![...own, ...allowedOrigins].includes(origin)) return `Cross-origin request from ${origin} refused.`;
+  return null;
+}

@@ -1,0 +1,14 @@
+// One router per domain; later pillars add cases, forensics, access, detections.
+import { authRouter } from './routers/auth';
+import { mailboxRouter } from './routers/mailbox';
+import { statusRouter } from './routers/status';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  auth: authRouter,
+  status: statusRouter,
+  mailbox: mailboxRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

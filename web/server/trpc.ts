@@ -1,0 +1,45 @@
+// tRPC building blocks: procedures by who may call them; errors shaped for people, never with stacks.
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+import { roleAllows, type Role } from '../../domain/roles';
+import type { Context } from './context';
+
+export const GENERIC_SERVER_ERROR = 'Something went wrong on the server. It has been logged; try again.';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? z.flattenError(error.cause) : undefined;
+    const message =
+      error.code === 'INTERNAL_SERVER_ERROR' ? GENERIC_SERVER_ERROR : zod ? 'Some fields are not valid.' : shape.message;
+    return {
+      message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        fieldErrors: zod?.fieldErrors as Record<string, string[] | undefined> | undefined,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** A procedure for users whose role is at least `role` (admin > approver > analyst). */
+export const roleProcedure = (role: Role) =>
+  protectedProcedure.use(({ ctx, next }) => {
+    if (!roleAllows(ctx.user.role, role)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role; you are ${ctx.user.role}.` });
+    }
+    return next();
+  });
