@@ -77,7 +77,8 @@ export function newestSourceMtime(root = ROOT): number {
     }
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p)) {
-        if (entry === '.next' || entry === 'node_modules' || entry.startsWith('.')) continue;
+        // Build output and files Next.js writes itself would make every build look stale.
+        if (entry === 'node_modules' || entry.startsWith('.') || entry === 'next-env.d.ts') continue;
         visit(path.join(p, entry));
       }
     } else {

@@ -5,12 +5,14 @@ import { db } from '../lib/db';
 import { childLogger } from '../lib/log';
 import { mailTransport } from '../lib/mail';
 import { temporalConnectionOptions } from '../lib/temporal';
+import { installTemporalLogging } from './logging';
 import { createSafeguardWorker } from './worker';
 
 const log = childLogger('worker');
 
 async function main(): Promise<void> {
   const c = config();
+  installTemporalLogging(childLogger('temporal-sdk'));
   const { address, tls, apiKey } = temporalConnectionOptions();
   const connection = await NativeConnection.connect({ address, tls, apiKey });
   const worker = await createSafeguardWorker({

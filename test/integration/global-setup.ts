@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../../dev/net';
 import { startTemporalDevServer } from '../../dev/temporal';
@@ -19,7 +19,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-it-'));
   const server = await startTemporalDevServer({ dataDir, port: await freePort(), uiPort: 0 });
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);
   project.provide('temporalAddress', server.address);

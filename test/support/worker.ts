@@ -6,7 +6,12 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
 import { inject } from 'vitest';
 import type { Db } from '../../lib/db';
+import { log } from '../../lib/log';
+import { installTemporalLogging } from '../../worker/logging';
 import { createSafeguardWorker } from '../../worker/worker';
+
+// Test output stays readable: only the SDK's warnings and errors.
+installTemporalLogging(log, 'WARN');
 
 export interface TestWorker {
   client: Client;

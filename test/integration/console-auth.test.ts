@@ -1,0 +1,98 @@
+// The console's tRPC procedures against a real PostgreSQL: sign-in, sessions, protected and role-gated procedures.
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfigForTests } from '../../lib/config';
+import { db } from '../../lib/db';
+import { hashPassword } from '../../lib/passwords';
+import { SESSION_COOKIE } from '../../lib/session';
+import { createContext } from '../../web/server/context';
+import { createCaller } from '../../web/server/root';
+import { roleProcedure, router, createCallerFactory } from '../../web/server/trpc';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  process.env.DATABASE_URL = database.url;
+  resetConfigForTests();
+  await db().user.createMany({
+    data: [
+      { email: 'ana@example.com', name: 'Ana', role: 'analyst', passwordHash: await hashPassword('correct horse battery') },
+      { email: 'dis@example.com', name: 'Dis', role: 'admin', passwordHash: await hashPassword('correct horse battery'), disabled: true },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await db().$disconnect();
+  await database?.drop();
+});
+
+async function callerWith(cookie?: string) {
+  const resHeaders = new Headers();
+  const req = new Request('http://console.test/api/trpc', { headers: cookie ? { cookie } : {} });
+  const ctx = await createContext({ req, resHeaders });
+  return { caller: createCaller(ctx), resHeaders, ctx };
+}
+
+function sessionFrom(resHeaders: Headers): string {
+  const setCookie = resHeaders.get('set-cookie') ?? '';
+  const match = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(setCookie);
+  if (!match) throw new Error(`no session cookie in ${setCookie}`);
+  return `${SESSION_COOKIE}=${match[1]}`;
+}
+
+describe('auth', () => {
+  it('signs in, stores only the token hash, and knows the user on the next request', async () => {
+    const { caller, resHeaders } = await callerWith();
+    // Addresses are matched without regard to case.
+    await expect(caller.auth.signIn({ email: 'ANA@example.com', password: 'correct horse battery' })).resolves.toEqual({ name: 'Ana', role: 'analyst' });
+    const cookie = sessionFrom(resHeaders);
+    const token = cookie.split('=')[1]!;
+    const stored = await db().session.findMany();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).not.toContain(token);
+
+    const next = await callerWith(cookie);
+    await expect(next.caller.auth.me()).resolves.toMatchObject({ email: 'ana@example.com', role: 'analyst' });
+
+    await next.caller.auth.signOut();
+    expect(await db().session.count()).toBe(0);
+    const after = await callerWith(cookie);
+    await expect(after.caller.auth.me()).resolves.toBeNull();
+  });
+
+  it('gives the same answer for a wrong password, an unknown email and a disabled user', async () => {
+    const { caller } = await callerWith();
+    const messages = await Promise.all(
+      [
+        { email: 'ana@example.com', password: 'wrong' },
+        { email: 'nobody@example.com', password: 'correct horse battery' },
+        { email: 'dis@example.com', password: 'correct horse battery' },
+      ].map((input) => caller.auth.signIn(input).then(() => 'signed in', (e: TRPCError) => `${e.code}: ${e.message}`)),
+    );
+    expect(new Set(messages)).toEqual(new Set(['UNAUTHORIZED: Email or password is not correct.']));
+  });
+
+  it('rejects malformed input before touching the database', async () => {
+    const { caller } = await callerWith();
+    await expect(caller.auth.signIn({ email: 'not-an-email', password: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('refuses protected procedures without a session', async () => {
+    const { caller } = await callerWith();
+    await expect(caller.status.checks()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(caller.mailbox.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('refuses an analyst on an approver procedure and lets an approver through', async () => {
+    const testRouter = router({ approveSomething: roleProcedure('approver').mutation(() => 'approved') });
+    const make = createCallerFactory(testRouter);
+    const signedIn = await callerWith();
+    await signedIn.caller.auth.signIn({ email: 'ana@example.com', password: 'correct horse battery' });
+    const { ctx } = await callerWith(sessionFrom(signedIn.resHeaders));
+    await expect(make(ctx).approveSomething()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(make({ ...ctx, user: { ...ctx.user!, role: 'approver' } }).approveSomething()).resolves.toBe('approved');
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { roleAllows } from '../../domain/roles';
+import { csrfRejection, parseCookies } from '../../web/server/http';
+import { AttemptLimiter } from '../../web/server/rate-limit';
+import { sessionCookie } from '../../lib/session';
+
+const req = (method: string, headers: Record<string, string>) => ({ method, url: 'http://console.test/api/trpc/x', headers: new Headers(headers) });
+
+describe('csrfRejection', () => {
+  const json = { 'content-type': 'application/json', host: 'console.test' };
+  it('lets reads through', () => expect(csrfRejection(req('GET', {}), [])).toBeNull());
+  it('accepts a same-origin JSON POST', () => expect(csrfRejection(req('POST', { ...json, origin: 'http://console.test' }), [])).toBeNull());
+  it('accepts the configured public origin behind a proxy', () =>
+    expect(csrfRejection(req('POST', { ...json, origin: 'https://safeguard.example' }), ['https://safeguard.example'])).toBeNull());
+  it('refuses another origin', () =>
+    expect(csrfRejection(req('POST', { ...json, origin: 'https://evil.example' }), [])).toMatch(/Cross-origin request from https:\/\/evil.example/));
+  it('refuses a form post (no preflight needed for it cross-site)', () =>
+    expect(csrfRejection(req('POST', { 'content-type': 'application/x-www-form-urlencoded', host: 'console.test' }), [])).toMatch(/application\/json/));
+});
+
+describe('cookies', () => {
+  it('parses the first value of each cookie and decodes it', () =>
+    expect(parseCookies('a=1; sg_session=abc%3D; a=2; junk')).toEqual({ a: '1', sg_session: 'abc=' }));
+  it('sets the session cookie httpOnly and SameSite=Strict, Secure only over https', () => {
+    expect(sessionCookie('t', { secure: false, maxAgeSeconds: 60 })).toBe('sg_session=t; Path=/; HttpOnly; SameSite=Strict; Max-Age=60');
+    expect(sessionCookie('t', { secure: true, maxAgeSeconds: 60 })).toMatch(/; Secure$/);
+  });
+});
+
+describe('AttemptLimiter', () => {
+  it('allows max attempts per window, then names the wait, then resets with the window', () => {
+    let now = 0;
+    const limiter = new AttemptLimiter(3, 60_000, () => now);
+    expect([1, 2, 3].map(() => limiter.hit('k'))).toEqual([0, 0, 0]);
+    now = 30_000;
+    expect(limiter.hit('k')).toBe(30);
+    expect(limiter.hit('other')).toBe(0);
+    now = 60_000;
+    expect(limiter.hit('k')).toBe(0);
+  });
+});
+
+describe('roles', () => {
+  it('orders admin above approver above analyst', () => {
+    expect(roleAllows('admin', 'approver')).toBe(true);
+    expect(roleAllows('approver', 'analyst')).toBe(true);
+    expect(roleAllows('analyst', 'approver')).toBe(false);
+    expect(roleAllows('approver', 'admin')).toBe(false);
+  });
+});
