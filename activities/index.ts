@@ -1,4 +1,5 @@
 // All activities, built from their dependencies. Workflows import only the type of this factory.
+import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../lib/db';
 import { createAuditActivities } from './audit';
@@ -8,6 +9,8 @@ import { createMailActivities } from './mail';
 export interface ActivityDeps {
   db: Db;
   mailer: Transporter;
+  /** For activities that start or signal other workflows (signal-with-start of a case). */
+  temporal: Client;
   /** The worker's identity, recorded where a row says who did the work. */
   identity: string;
 }

@@ -30,8 +30,11 @@ const PINO_LEVELS: Record<number, Level> = {
   60: 'fatal',
 };
 
-// The Temporal SDK's default logger prints "<time> [LEVEL] message" lines, some followed by indented continuation lines.
-const SDK_LINE = /^\S+ \[(TRACE|DEBUG|INFO|WARN|ERROR)\] (.*)$/;
+// Plain log lines that carry a level: the Temporal SDK's "<time> [LEVEL] message" (some followed by continuation
+// lines) and its Rust core's "<time>  LEVEL target: message".
+const LEVELED_LINE = /^\S+\s+\[?(TRACE|DEBUG|INFO|WARN|ERROR)\]?\s+(.*)$/;
+// eslint-disable-next-line no-control-regex -- terminal colour codes are exactly what this removes
+const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
  * Re-emits a child's line: pino JSON keeps its level and fields; Temporal SDK lines keep their level (continuation
@@ -53,13 +56,14 @@ function forward(line: string, log: Logger, level: Level): Level {
       // not JSON after all: print it as it is
     }
   }
-  const sdk = SDK_LINE.exec(line);
-  if (sdk) {
-    const sdkLevel = sdk[1]!.toLowerCase() as Level;
-    log[sdkLevel](sdk[2]!);
-    return sdkLevel;
+  const plain = line.replace(ANSI, '').replace(/\s+$/, '');
+  const leveled = LEVELED_LINE.exec(plain);
+  if (leveled) {
+    const lineLevel = leveled[1]!.toLowerCase() as Level;
+    log[lineLevel](leveled[2]!);
+    return lineLevel;
   }
-  log[level](line.replace(/\s+$/, ''));
+  log[level](plain);
   return level;
 }
 

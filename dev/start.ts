@@ -21,13 +21,15 @@ function banner(stack: Stack): string {
 async function main(): Promise<number> {
   const c = config();
   const interrupted = new AbortController();
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    // Ctrl-C reaches us twice at once: from the terminal's process group and relayed by tsx's parent process.
+    if (firstSignalAt && Date.now() - firstSignalAt < 1_000) return;
+    if (firstSignalAt) {
       log.warn('second interrupt: exiting now (children are killed)');
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     log.info({ signal }, 'stopping (press Ctrl-C again to force)');
     interrupted.abort();
   };

@@ -1,4 +1,5 @@
 // The worker process: `npm run worker`. Scale out by running more of these against the same task queue.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
@@ -15,16 +16,19 @@ async function main(): Promise<void> {
   installTemporalLogging(childLogger('temporal-sdk'));
   const { address, tls, apiKey } = temporalConnectionOptions();
   const connection = await NativeConnection.connect({ address, tls, apiKey });
+  const clientConnection = await Connection.connect({ address, tls, apiKey });
+  const temporal = new Client({ connection: clientConnection, namespace: c.TEMPORAL_NAMESPACE });
   const worker = await createSafeguardWorker({
     connection,
     namespace: c.TEMPORAL_NAMESPACE,
     taskQueue: c.TEMPORAL_TASK_QUEUE,
-    deps: { db: db(), mailer: mailTransport() },
+    deps: { db: db(), mailer: mailTransport(), temporal },
   });
   log.info({ address, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.TEMPORAL_TASK_QUEUE }, 'worker polling');
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await db().$disconnect();
   log.info('worker stopped');
 }

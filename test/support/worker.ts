@@ -23,6 +23,7 @@ export interface TestWorker {
 }
 
 export async function startTestWorker(deps: { db: Db; mailer: Transporter }): Promise<TestWorker> {
+  // Activities that signal other workflows use the same client as the test.
   const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
   const identity = `test-worker-${taskQueue.slice(5, 13)}`;
@@ -38,7 +39,7 @@ export async function startTestWorker(deps: { db: Db; mailer: Transporter }): Pr
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps,
+        deps: { ...deps, temporal: client },
         identity,
         workflowBundle: { codePath: inject('workflowBundlePath') },
       });
