@@ -109,6 +109,8 @@ export interface TemporalDevServerOptions {
   log?: Logger;
   /** How long to wait for the frontend to answer. */
   readyTimeoutMs?: number;
+  /** SQLite pragmas for the store; the benchmark compares against none. */
+  sqlitePragmas?: readonly string[];
 }
 
 export interface TemporalDevServer {
@@ -184,9 +186,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const args = ['server', 'start-dev', '--db-filename', dbFile, '--ip', ip, '--port', String(port), '--log-format', 'json', '--log-level', 'warn'];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const pragma of SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
+  for (const pragma of opts.sqlitePragmas ?? SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
 
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops the server after the worker.
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   forwardLogs(child, log, tail);
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -217,7 +220,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     await stop();
     throw err;
   }
-  if (!sqliteUsesWal(dbFile)) log.warn({ dbFile }, 'the Temporal SQLite store is not in WAL mode: expect it to be slow');
+  if ((opts.sqlitePragmas ?? SQLITE_PRAGMAS).includes('journal_mode=wal') && !sqliteUsesWal(dbFile)) log.warn({ dbFile }, 'the Temporal SQLite store is not in WAL mode: expect it to be slow');
   log.info({ address, uiUrl, dbFile }, 'Temporal dev server ready');
   return { address, uiUrl, dbFile, stop };
 }
