@@ -33,7 +33,6 @@ const PINO_LEVELS: Record<number, Level> = {
 // Plain log lines that carry a level: the Temporal SDK's "<time> [LEVEL] message" (some followed by continuation
 // lines) and its Rust core's "<time>  LEVEL target: message".
 const LEVELED_LINE = /^\S+\s+\[?(TRACE|DEBUG|INFO|WARN|ERROR)\]?\s+(.*)$/;
-// eslint-disable-next-line no-control-regex -- terminal colour codes are exactly what this removes
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
