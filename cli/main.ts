@@ -4,6 +4,7 @@ import { registerAuditCommands } from './audit';
 import { registerDbCommands } from './db';
 import { registerProbeCommand } from './probe';
 import { registerReportsCommands } from './reports';
+import { registerStatusCommand } from './status';
 
 const program = new Command()
   .name('safeguard')
@@ -14,6 +15,7 @@ registerDbCommands(program);
 registerAuditCommands(program);
 registerProbeCommand(program);
 registerReportsCommands(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,11 @@
 // Connectivity checks shared by the console's status page and `safeguard status`.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
 import type { Transporter } from 'nodemailer';
 import type { Db } from './db';
+
+const { temporal } = proto;
 
 export interface CheckResult {
   name: 'database' | 'temporal' | 'worker' | 'mail';
@@ -24,7 +27,9 @@ async function timed(name: CheckResult['name'], timeoutMs: number, probe: () => 
     ]);
     return { name, ok: true, message, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    const text = err instanceof Error ? err.message : String(err);
+    // Prisma puts the cause on the last line of a multi-line message.
+    const message = text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'failed without a message';
     return { name, ok: false, message, latencyMs: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);

@@ -1,6 +1,7 @@
 // The foundation's end-to-end path: a real workflow, through the real worker, writing a real row.
 import { randomUUID } from 'node:crypto';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds, type HealthProbeResult } from '../../domain/contracts';
@@ -9,6 +10,8 @@ import type { healthProbeWorkflow } from '../../workflows';
 import { createTestDatabase } from '../support/database';
 import { maybeRecordHistory } from '../support/histories';
 import { startTestWorker, type TestWorker } from '../support/worker';
+
+const { temporal } = proto;
 
 const { EventType } = temporal.api.enums.v1;
 

@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 const { History } = temporal.api.history.v1;
 
@@ -18,7 +21,7 @@ export async function maybeRecordHistory(name: string, handle: WorkflowHandle): 
   fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.binpb`), History.encode(history).finish());
 }
 
-export function recordedHistories(): { name: string; history: temporal.api.history.v1.History }[] {
+export function recordedHistories(): { name: string; history: ReturnType<typeof History.decode> }[] {
   return fs
     .readdirSync(HISTORIES_DIR)
     .filter((f) => f.endsWith('.binpb'))
