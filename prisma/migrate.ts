@@ -112,8 +112,12 @@ export async function createMigration(
   const migrationName = validateMigrationName(name);
   const schemaFiles = await readSchemaFiles(opts.schemaPath);
   const schema = { files: schemaFiles.map(([file, content]) => ({ path: file, content })) };
+  // Pending migrations go first, through their own engine session: an engine that has just applied migrations
+  // refuses to open a shadow database ("must be provided through an external factory").
+  const { applied } = await applyMigrations(databaseUrl, { migrationsDir: opts.migrationsDir });
+  for (const m of applied) log(`applied pending migration ${m} first`);
   return withEngine(databaseUrl, { schemaFiles }, async (engine) => {
-    let migrationsList = await readMigrationsDir(opts.migrationsDir);
+    const migrationsList = await readMigrationsDir(opts.migrationsDir);
     const { action } = await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
     if (action.tag === 'reset') {
       throw new Error(
@@ -121,10 +125,6 @@ export async function createMigration(
           'Point DATABASE_URL at a fresh database (or drop and recreate this one; its data is lost), then retry.',
       );
     }
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
-    for (const applied of appliedMigrationNames) log(`applied pending migration ${applied} first`);
-
-    migrationsList = await readMigrationsDir(opts.migrationsDir);
     const loss = await engine.evaluateDataLoss({ migrationsList, schema, filters: NO_FILTER });
     if (loss.unexecutableSteps.length > 0) {
       throw new Error(

@@ -205,4 +205,12 @@ describe('createMigration', () => {
     expect(await applyMigrations(url, { migrationsDir: dir })).toEqual({ applied: [created.name] });
     expect(await databaseDrift(url, { schemaPath })).toBe('');
   });
+
+  it('applies pending migrations first when the development database is empty', async () => {
+    const { url } = await freshDatabase(false);
+    const dir = copyMigrations();
+    const created = await createMigration(url, 'add_probe_note', { migrationsDir: dir, schemaPath: changedSchema() });
+    expect(fs.readFileSync(path.join(created.path, 'migration.sql'), 'utf8')).toMatch(/ADD COLUMN\s+"note" TEXT/);
+    expect(await applyMigrations(url, { migrationsDir: dir })).toEqual({ applied: [created.name] });
+  });
 });
