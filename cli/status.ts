@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
-import { checkDatabase, checkMail, checkTemporal, checkWorkers } from '../lib/health';
+import { runStatusChecks } from '../lib/health';
 import { mailTransport } from '../lib/mail';
 import { getTemporalClient } from '../lib/temporal';
 
@@ -12,13 +12,13 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'one JSON object instead of lines')
     .action(async (opts: { json?: boolean }) => {
       const c = config();
-      const checks = await Promise.all([
-        checkDatabase(db()),
-        checkTemporal(getTemporalClient, c.TEMPORAL_NAMESPACE),
-        checkWorkers(getTemporalClient, c.TEMPORAL_NAMESPACE, c.TEMPORAL_TASK_QUEUE),
-        checkMail(mailTransport),
-      ]);
-      const ok = checks.every((x) => x.ok);
+      const { ok, checks } = await runStatusChecks({
+        db: db(),
+        temporal: getTemporalClient,
+        mail: mailTransport,
+        namespace: c.TEMPORAL_NAMESPACE,
+        taskQueue: c.TEMPORAL_TASK_QUEUE,
+      });
       if (opts.json) console.log(JSON.stringify({ ok, checks }));
       else for (const x of checks) console.log(`${x.ok ? 'ok  ' : 'FAIL'}  ${x.name.padEnd(8)}  ${x.message} (${x.latencyMs} ms)`);
       process.exitCode = ok ? 0 : 1;

@@ -73,3 +73,20 @@ export function checkMail(transport: () => Transporter, timeoutMs = 3_000): Prom
     return 'SMTP server accepts connections';
   });
 }
+
+/** Every check the status page shows, run at once. */
+export async function runStatusChecks(deps: {
+  db: Db;
+  temporal: () => Promise<Client>;
+  mail: () => Transporter;
+  namespace: string;
+  taskQueue: string;
+}): Promise<{ ok: boolean; checks: CheckResult[] }> {
+  const checks = await Promise.all([
+    checkDatabase(deps.db),
+    checkTemporal(deps.temporal, deps.namespace),
+    checkWorkers(deps.temporal, deps.namespace, deps.taskQueue),
+    checkMail(deps.mail),
+  ]);
+  return { ok: checks.every((x) => x.ok), checks };
+}

@@ -1,20 +1,9 @@
 // The one shape every intake channel produces: an abuse report, normalised, before attribution and storage.
 import { z } from 'zod';
+import { CASE_CATEGORIES } from '../cases';
 
-/** Our abuse categories; one case workflow runs per (deployment, category). README.md maps every input type to one. */
-export const REPORT_CATEGORIES = [
-  'spam',
-  'phishing',
-  'dos',
-  'hacking_login_attack',
-  'hacking_port_scan',
-  'hacking_exploitation',
-  'copyright',
-  'illegal_content',
-  'malware_hosting',
-  'compromised_host',
-  'vulnerable_service',
-] as const;
+/** Our abuse categories (domain/cases.ts); one case workflow runs per (deployment, category). README.md maps every input type to one. */
+export const REPORT_CATEGORIES = CASE_CATEGORIES;
 export const ReportCategorySchema = z.enum(REPORT_CATEGORIES);
 export type ReportCategory = z.infer<typeof ReportCategorySchema>;
 
