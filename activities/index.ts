@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../lib/db';
 import { createAuditActivities } from './audit';
+import { createCaseActivities } from './cases';
 import { createHealthActivities } from './health';
 import { createMailActivities } from './mail';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createAuditActivities(deps),
     ...createMailActivities(deps),
+    ...createCaseActivities(deps),
   };
 }
 

@@ -41,6 +41,10 @@ export interface CasePolicy {
   reminderOffsets: PolicyDuration[];
   /** The longest single extension an analyst may grant. */
   maxExtension: PolicyDuration;
+  /** Skip triage as soon as evidence of one of these kinds is attached (e.g. ['detection'] for DoS). */
+  skipTriageOn?: EvidenceRef['kind'][];
+  /** The remediation window for a severity, where it differs from `remediationWindow`. */
+  remediationWindowBySeverity?: Partial<Record<Severity, PolicyDuration>>;
 }
 
 export const DEFAULT_CASE_POLICY: CasePolicy = {
@@ -65,6 +69,8 @@ export interface CaseInput {
   policy: CasePolicy;
   /** State carried across continue-as-new; absent on a fresh start. */
   carried?: CaseSnapshot;
+  /** History length after which the run continues as new (default 2,000; tests pass less). */
+  historyLimit?: number;
 }
 
 export interface CaseSnapshot {
@@ -82,7 +88,21 @@ export interface CaseSnapshot {
   everSuspended: boolean;
   acknowledgedAt?: string;
   noticeCount: number;
+  /** Which opening of the case row this run serves (Case.reopenCount): part of every idempotency key. */
+  cycle?: number;
+  /** The analyst's decision on the one extension request. */
+  extensionStatus?: ExtensionStatus;
+  /** The analyst's verdict on the current remediation, if any. */
+  remediationVerdict?: { accepted: boolean; by: string; note?: string };
+  /** How many remediations were refused (keys the refusal emails). */
+  refusals?: number;
+  triage?: TriageDecision;
 }
+
+export type ExtensionStatus = 'requested' | 'granted' | 'refused';
+
+/** Purpose of the signed link in a notice that opens the tenant page (lib/access-links.ts). */
+export const TENANT_CASE_LINK = 'tenant_case';
 
 export const caseWorkflowId = (deploymentId: string, category: CaseCategory) => `case:${deploymentId}:${category}`;
 

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCasePolicyTable } from '../domain/case-policy';
 import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
 
 const optionalString = z
@@ -57,6 +58,16 @@ const schema = z.object({
   XARF_SCHEMA_DIR: optionalString,
   /** Published X-ARF 0.2 schemata (x-arf.org draft-02 .json files). Unset: our own zod schemas only. */
   XARF_V02_SCHEMA_DIR: optionalString,
+  /** Case policy overrides as JSON (domain/case-policy.ts), e.g. {"categories":{"spam":{"remediationWindow":"72 hours"}}}. */
+  CASE_POLICY: optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    try {
+      return parseCasePolicyTable(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
 });
 
 export type Config = z.infer<typeof schema>;

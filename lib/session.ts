@@ -22,21 +22,27 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 // One hash to verify against when the email is unknown, so both failures take the same time.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$4xeqkFlYqASEFhX3RaNWmQ$2rALp2GK2GkzFAPkU4aItf66dk/+4Quw3gN1Q4UkrcI';
 
-/** Checks email and password; the same `null` for an unknown email, a wrong password or a disabled user. */
+/**
+ * Checks email and password; the same `null` for an unknown email, a wrong password or a disabled user.
+ * A stored hash that is not argon2 throws: that is broken data for an operator to see, not a wrong password.
+ */
 export async function authenticate(db: Db, email: string, password: string) {
   const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-  const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
+  const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
   if (!user || !ok || user.disabled) return null;
   return user;
 }
 
 export async function createSession(db: Db, userId: string, meta: { ip?: string; userAgent?: string }) {
   const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  // Expired sessions have no use; each sign-in clears its own user's.
+  await db.session.deleteMany({ where: { userId, expiresAt: { lte: now } } });
   await db.session.create({
     data: { tokenHash: hashToken(token), userId, expiresAt, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) },
   });
-  await db.user.update({ where: { id: userId }, data: { lastLoginAt: new Date() } });
+  await db.user.update({ where: { id: userId }, data: { lastLoginAt: now } });
   return { token, expiresAt };
 }
 

@@ -34,6 +34,8 @@ const config: NextConfig = {
           { key: 'Referrer-Policy', value: 'same-origin' },
         ],
       },
+      // Tenant pages carry their access token in the path: never send it on in a Referer.
+      { source: '/t/:path*', headers: [{ key: 'Referrer-Policy', value: 'no-referrer' }, { key: 'Cache-Control', value: 'no-store' }] },
     ];
   },
 };

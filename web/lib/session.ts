@@ -1,17 +1,20 @@
 // Server components: who is signed in, from the session cookie.
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { cache } from 'react';
 import { db } from '../../lib/db';
 import { SESSION_COOKIE, userForToken, type SessionUser } from '../../lib/session';
+import { signInPath } from './paths';
 
-export async function currentUser(): Promise<SessionUser | null> {
+/** Read once per request: the layout and the page both ask. */
+export const currentUser = cache(async (): Promise<SessionUser | null> => {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   return userForToken(db(), token);
-}
+});
 
-/** The signed-in user, or a redirect to the sign-in page. */
-export async function requireUser(): Promise<SessionUser> {
+/** The signed-in user, or a redirect to the sign-in page that comes back to `returnTo`. */
+export async function requireUser(returnTo?: string): Promise<SessionUser> {
   const user = await currentUser();
-  if (!user) redirect('/signin');
+  if (!user) redirect(signInPath(returnTo));
   return user;
 }

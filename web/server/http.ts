@@ -11,8 +11,13 @@ export function parseCookies(header: string | null): Record<string, string> {
   return out;
 }
 
+/**
+ * The client address as the nearest hop saw it: the last X-Forwarded-For entry. Earlier entries are whatever the
+ * client sent (Next.js only fills the header when it is absent), so they cannot key a rate limit.
+ */
 export function clientIp(headers: Headers): string | undefined {
-  return headers.get('x-forwarded-for')?.split(',')[0]?.trim() || headers.get('x-real-ip') || undefined;
+  const hops = (headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return hops.at(-1) || headers.get('x-real-ip') || undefined;
 }
 
 /**

@@ -4,13 +4,15 @@ import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import { roleAllows, type Role } from '../../domain/roles';
 import type { Context } from './context';
+import { trpcErrorFromTemporal } from './temporal-errors';
 
 export const GENERIC_SERVER_ERROR = 'Something went wrong on the server. It has been logged; try again.';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
-    const zod = error.cause instanceof ZodError ? z.flattenError(error.cause) : undefined;
+    // Field messages only for input the caller sent; a ZodError from inside a procedure is a server fault.
+    const zod = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? z.flattenError(error.cause) : undefined;
     const message =
       error.code === 'INTERNAL_SERVER_ERROR' ? GENERIC_SERVER_ERROR : zod ? 'Some fields are not valid.' : shape.message;
     return {
@@ -28,9 +30,20 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
 
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+// A Temporal error a procedure did not handle itself still reaches the person as what it means, not as a 500.
+const temporalErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    const mapped = trpcErrorFromTemporal(result.error.cause);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(temporalErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

@@ -3,11 +3,16 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '../../lib/trpc';
 
+// Inside the sandbox too, the message may fetch nothing: a remote image would tell its sender the mail was read.
+const NO_REMOTE_CONTENT =
+  '<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data: cid:; style-src \'unsafe-inline\'">';
+
 const addr = (a: { Name?: string; Address: string }) => (a.Name ? `${a.Name} <${a.Address}>` : a.Address);
 
 export function MailboxView() {
   const trpc = useTRPC();
   const [selected, setSelected] = useState<string | null>(null);
+  const [asHtml, setAsHtml] = useState(false);
   const list = useQuery({ ...trpc.mailbox.list.queryOptions({ limit: 50, start: 0 }), refetchInterval: 5_000 });
   const message = useQuery({ ...trpc.mailbox.get.queryOptions({ id: selected ?? '' }), enabled: selected !== null });
 
@@ -52,11 +57,27 @@ export function MailboxView() {
               <p className="muted">
                 From {addr(message.data.From ?? { Address: 'unknown' })} to {message.data.To.map(addr).join(', ')}
               </p>
+              {message.data.Text && message.data.HTML && (
+                <p>
+                  <label>
+                    <input type="checkbox" checked={asHtml} onChange={(e) => setAsHtml(e.target.checked)} /> Show the HTML
+                    part
+                  </label>
+                </p>
+              )}
               {/* Text is rendered as text; HTML only inside a sandbox with scripts, forms and navigation disabled. */}
-              {message.data.Text ? (
-                <pre className="body">{message.data.Text}</pre>
-              ) : message.data.HTML ? (
-                <iframe title="Message body" sandbox="" srcDoc={message.data.HTML} className="body-html" />
+              {message.data.HTML && (asHtml || !message.data.Text) ? (
+                <iframe
+                  title="Message body (HTML)"
+                  data-testid="mailbox-html"
+                  sandbox=""
+                  srcDoc={NO_REMOTE_CONTENT + message.data.HTML}
+                  className="body-html"
+                />
+              ) : message.data.Text ? (
+                <pre className="body" data-testid="mailbox-text">
+                  {message.data.Text}
+                </pre>
               ) : (
                 <p className="muted">(empty body)</p>
               )}

@@ -2,7 +2,7 @@ import { requireUser } from '../../lib/session';
 import { MailboxView } from './mailbox-view';
 
 export default async function MailboxPage() {
-  await requireUser();
+  await requireUser('/mailbox');
   return (
     <section>
       <h1>Mailbox</h1>

@@ -4,7 +4,8 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../../lib/trpc';
 
-export function SignInForm() {
+/** `next` is already checked to be a path on this console (see lib/paths.ts). */
+export function SignInForm({ next }: { next: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [email, setEmail] = useState('');
@@ -12,7 +13,7 @@ export function SignInForm() {
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
       onSuccess: () => {
-        router.push('/');
+        router.push(next);
         router.refresh();
       },
     }),
@@ -27,17 +28,45 @@ export function SignInForm() {
   return (
     <form onSubmit={submit} className="form" noValidate>
       <label htmlFor="email">Email</label>
-      <input id="email" data-testid="signin-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-      {fieldErrors?.email && <p className="field-error">{fieldErrors.email.join(' ')}</p>}
+      <input
+        id="email"
+        data-testid="signin-email"
+        type="email"
+        autoComplete="username"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        required
+        aria-invalid={fieldErrors?.email ? true : undefined}
+        aria-describedby={fieldErrors?.email ? 'email-error' : undefined}
+      />
+      {fieldErrors?.email && (
+        <p id="email-error" className="field-error">
+          {fieldErrors.email.join(' ')}
+        </p>
+      )}
       <label htmlFor="password">Password</label>
-      <input id="password" data-testid="signin-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-      {fieldErrors?.password && <p className="field-error">{fieldErrors.password.join(' ')}</p>}
+      <input
+        id="password"
+        data-testid="signin-password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        aria-invalid={fieldErrors?.password ? true : undefined}
+        aria-describedby={fieldErrors?.password ? 'password-error' : undefined}
+      />
+      {fieldErrors?.password && (
+        <p id="password-error" className="field-error">
+          {fieldErrors.password.join(' ')}
+        </p>
+      )}
       {signIn.error && (
         <p role="alert" className="error" data-testid="signin-error">
           {signIn.error.message}
         </p>
       )}
-      <button type="submit" data-testid="signin-submit" disabled={signIn.isPending}>
+      <button type="submit" data-testid="signin-submit" disabled={signIn.isPending || signIn.isSuccess}>
         {signIn.isPending ? 'Signing in…' : 'Sign in'}
       </button>
     </form>

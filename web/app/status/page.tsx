@@ -2,7 +2,7 @@ import { requireUser } from '../../lib/session';
 import { StatusPanel } from './status-panel';
 
 export default async function StatusPage() {
-  await requireUser();
+  await requireUser('/status');
   return (
     <section>
       <h1>System status</h1>

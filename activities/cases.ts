@@ -1,0 +1,340 @@
+// Everything the case workflow does outside itself: the Case row, evidence links, merging, the provider, the emails.
+// Each activity is safe to retry: rows are upserts, provider calls and emails carry idempotency keys.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Transporter } from 'nodemailer';
+import { Prisma } from '../generated/prisma/client';
+import type { CaseCategory, CaseInput, CasePolicy, CaseState, EvidenceRef, ExtensionStatus } from '../domain/cases';
+import { caseWorkflowId, TENANT_CASE_LINK } from '../domain/cases';
+import { casePolicyFor } from '../domain/case-policy';
+import { describeDuration, reporterNotice, tenantNotice, type NoticeKind, type ReporterNoticeKind } from '../domain/notices';
+import { createAccessLink } from '../lib/access-links';
+import { appendAudit } from '../lib/audit';
+import { config } from '../lib/config';
+import type { Db } from '../lib/db';
+import { createDatabaseProvider, UnknownDeploymentError, type CloudProvider } from '../lib/provider';
+import { attachEvidenceSignal, type abuseCaseWorkflow } from '../workflows/abuse-case';
+import { createMailActivities } from './mail';
+
+export interface CaseActivityDeps {
+  db: Db;
+  mailer: Transporter;
+  temporal: Client;
+  /** Defaults to the database provider (Deployment.state here); a real cloud API plugs in the same way. */
+  provider?: CloudProvider;
+}
+
+export interface OpenCaseInput {
+  workflowId: string;
+  deploymentId: string;
+  tenantId: string;
+  category: CaseCategory;
+}
+
+export interface OpenCaseResult {
+  caseId: string;
+  /** A closed or rejected case that got new evidence. */
+  reopened: boolean;
+  /** Case.reopenCount: distinguishes the idempotency keys of each opening. */
+  cycle: number;
+  openedAt: string;
+}
+
+/** The Case row's mutable columns, as the workflow knows them. */
+export interface CaseStateRow {
+  caseId: string;
+  state: CaseState;
+  severity?: string;
+  deadlineAt?: string;
+  acknowledgedAt?: string;
+  remediation?: { description: string; submittedAt: string };
+  extension?: { reason: string; status: ExtensionStatus };
+  everSuspended: boolean;
+  rejectReason?: string;
+  mergedIntoWorkflowId?: string;
+}
+
+export type CaseEmailKind = NoticeKind | ReporterNoticeKind;
+
+export interface NotifyCaseInput {
+  caseId: string;
+  kind: CaseEmailKind;
+  /** Idempotency key; reporter emails append the report id. */
+  key: string;
+  /** Reporter acknowledgements: only these reports. Outcomes: every report on the case. */
+  reportIds?: string[];
+  /** Outcome: false for a rejected case (no action), true otherwise. */
+  actioned?: boolean;
+  note?: string;
+}
+
+export interface SentEmail {
+  kind: CaseEmailKind;
+  to: string;
+  notificationId: string;
+  sentNow: boolean;
+}
+
+// How long a tenant link stays valid beyond the deadline (the page still shows a suspended case).
+const LINK_GRACE_MS = 30 * 24 * 3600_000;
+const LINKED_KINDS: ReadonlySet<CaseEmailKind> = new Set([
+  'notice',
+  'reminder',
+  'suspended',
+  'remediation_submitted',
+  'remediation_refused',
+  'extension_requested',
+  'extension_granted',
+  'extension_refused',
+]);
+
+const nonRetryable = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+
+export function createCaseActivities({ db, mailer, temporal, provider = createDatabaseProvider(db) }: CaseActivityDeps) {
+  const { sendNotification } = createMailActivities({ db, mailer });
+
+  async function recount(tx: Prisma.TransactionClient | Db, caseId: string) {
+    const agg = await tx.abuseReport.aggregate({ where: { caseId }, _count: { _all: true }, _max: { receivedAt: true } });
+    return tx.case.update({
+      where: { id: caseId },
+      data: { reportCount: agg._count._all, lastEvidenceAt: agg._max.receivedAt },
+      select: { reportCount: true },
+    });
+  }
+
+  async function alreadySent(key: string) {
+    const row = await db.notification.findUnique({ where: { idempotencyKey: key } });
+    return row?.status === 'sent' && row.messageId ? row : undefined;
+  }
+
+  async function tenantEmail(input: NotifyCaseInput): Promise<SentEmail[]> {
+    const kase = await db.case.findUnique({ where: { id: input.caseId }, include: { tenant: true, deployment: true } });
+    if (!kase?.tenant) throw nonRetryable(`case ${input.caseId} has no tenant to notify`, 'CaseWithoutTenant');
+    const to = kase.tenant.securityContactEmail ?? kase.tenant.ownerEmail;
+    const done = await alreadySent(input.key);
+    if (done) return [{ kind: input.kind, to: done.toAddress, notificationId: done.id, sentNow: false }];
+    const reports = await db.abuseReport.findMany({ where: { caseId: kase.id }, orderBy: { receivedAt: 'desc' }, take: 5 });
+    let linkUrl: string | undefined;
+    if (LINKED_KINDS.has(input.kind)) {
+      const until = (kase.deadlineAt?.getTime() ?? Date.now()) + LINK_GRACE_MS;
+      const link = await createAccessLink(
+        { purpose: TENANT_CASE_LINK, subjectId: kase.id, tenantId: kase.tenant.id, email: to, ttlMs: Math.max(until - Date.now(), LINK_GRACE_MS) },
+        db,
+      );
+      linkUrl = link.url;
+    }
+    const email = tenantNotice(input.kind as NoticeKind, {
+      reference: kase.id.slice(0, 8),
+      category: kase.category,
+      severity: kase.severity ?? undefined,
+      tenantName: kase.tenant.name,
+      deploymentName: kase.deployment?.name ?? 'unknown',
+      timeZone: kase.tenant.timeZone,
+      deadlineAt: kase.deadlineAt ?? undefined,
+      evidence: reports.map((r) => ({ receivedAt: r.receivedAt, summary: r.summary, sourceIps: r.sourceIps, reportedUrls: r.reportedUrls, channel: r.channel })),
+      evidenceCount: kase.reportCount,
+      linkUrl,
+      timeLeft: kase.deadlineAt ? describeDuration(kase.deadlineAt.getTime() - Date.now()) : undefined,
+      note: input.note,
+    });
+    const sent = await sendNotification({ idempotencyKey: input.key, kind: input.kind, to, caseId: kase.id, ...email });
+    return [{ kind: input.kind, to, notificationId: sent.notificationId, sentNow: sent.sentNow }];
+  }
+
+  async function reporterEmails(input: NotifyCaseInput): Promise<SentEmail[]> {
+    const reports = await db.abuseReport.findMany({
+      where: { caseId: input.caseId, ...(input.reportIds ? { id: { in: input.reportIds } } : {}), channel: { not: 'detection' } },
+      include: { reporter: true },
+      orderBy: { receivedAt: 'asc' },
+    });
+    const out: SentEmail[] = [];
+    for (const r of reports) {
+      if (r.reporter && !r.reporter.notifyOutcome) continue;
+      // A web-form address is mailed only once its owner confirmed it.
+      if (r.channel === 'web_form' && !r.confirmedAt) continue;
+      const to = r.reporter?.email ?? r.reporterEmail;
+      if (!to) continue;
+      const email = reporterNotice(input.kind as ReporterNoticeKind, {
+        reportReference: r.id.slice(0, 8),
+        receivedAt: r.receivedAt,
+        category: r.category ?? 'abuse',
+        actioned: input.actioned,
+      });
+      const sent = await sendNotification({ idempotencyKey: `${input.key}:${r.id}`, kind: input.kind, to, caseId: input.caseId, ...email });
+      out.push({ kind: input.kind, to, notificationId: sent.notificationId, sentNow: sent.sentNow });
+    }
+    return out;
+  }
+
+  return {
+    /** Creates the Case row, or reopens a closed one; records 'case.opened' / 'case.reopened' exactly once per run. */
+    async openCase(input: OpenCaseInput): Promise<OpenCaseResult> {
+      const runId = Context.current().info.workflowExecution?.runId ?? 'outside-workflow';
+      return db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.workflowId}))`;
+        const existing = await tx.case.findUnique({ where: { workflowId: input.workflowId } });
+        if (existing) {
+          const mine = await tx.auditEvent.findFirst({
+            where: { subjectType: 'case', subjectId: existing.id, action: { in: ['case.opened', 'case.reopened'] }, data: { path: ['runId'], equals: runId } },
+          });
+          if (mine) return { caseId: existing.id, reopened: mine.action === 'case.reopened', cycle: existing.reopenCount, openedAt: existing.openedAt.toISOString() };
+        }
+        const closed = existing && (existing.state === 'closed' || existing.state === 'rejected');
+        const row = !existing
+          ? await tx.case.create({ data: { workflowId: input.workflowId, tenantId: input.tenantId, deploymentId: input.deploymentId, category: input.category } })
+          : closed
+            ? await tx.case.update({
+                where: { id: existing.id },
+                data: {
+                  state: 'triage',
+                  reopenCount: { increment: 1 },
+                  reopenedAt: new Date(),
+                  closedAt: null,
+                  severity: null,
+                  deadlineAt: null,
+                  acknowledgedAt: null,
+                  remediation: null,
+                  remediationAt: null,
+                  extensionReason: null,
+                  extensionStatus: null,
+                  rejectReason: null,
+                  mergedIntoId: null,
+                },
+              })
+            : existing;
+        await appendAudit(tx, {
+          actorType: 'workflow',
+          actorId: input.workflowId,
+          action: closed ? 'case.reopened' : 'case.opened',
+          subjectType: 'case',
+          subjectId: row.id,
+          data: { runId, category: input.category, deploymentId: input.deploymentId, reopenCount: row.reopenCount },
+        });
+        return { caseId: row.id, reopened: Boolean(closed), cycle: row.reopenCount, openedAt: row.openedAt.toISOString() };
+      });
+    },
+
+    /** Keeps the Case row current for list pages and the tenant page. */
+    async recordCaseState(row: CaseStateRow): Promise<void> {
+      const ended = row.state === 'closed' || row.state === 'rejected';
+      const merged = row.mergedIntoWorkflowId
+        ? await db.case.findUnique({ where: { workflowId: row.mergedIntoWorkflowId }, select: { id: true } })
+        : null;
+      await db.case.update({
+        where: { id: row.caseId },
+        data: {
+          state: row.state,
+          severity: row.severity ?? null,
+          deadlineAt: row.deadlineAt ? new Date(row.deadlineAt) : null,
+          acknowledgedAt: row.acknowledgedAt ? new Date(row.acknowledgedAt) : null,
+          remediation: row.remediation?.description ?? null,
+          remediationAt: row.remediation ? new Date(row.remediation.submittedAt) : null,
+          extensionReason: row.extension?.reason ?? null,
+          extensionStatus: row.extension?.status ?? null,
+          everSuspended: row.everSuspended,
+          rejectReason: row.rejectReason ?? null,
+          mergedIntoId: merged?.id ?? null,
+          // Keep the first closing time when the same state is written again.
+          ...(ended ? {} : { closedAt: null }),
+        },
+      });
+      if (ended) await db.case.updateMany({ where: { id: row.caseId, closedAt: null }, data: { closedAt: new Date() } });
+    },
+
+    /** Links reports and detections (both AbuseReport rows) to the case; returns the new count and unknown ids. */
+    async attachEvidence(input: { caseId: string; evidence: EvidenceRef[] }): Promise<{ reportCount: number; missing: string[] }> {
+      const ids = [...new Set(input.evidence.map((e) => e.id))];
+      return db.$transaction(async (tx) => {
+        const found = await tx.abuseReport.findMany({ where: { id: { in: ids } }, select: { id: true } });
+        await tx.abuseReport.updateMany({ where: { id: { in: found.map((f) => f.id) } }, data: { caseId: input.caseId } });
+        const { reportCount } = await recount(tx, input.caseId);
+        const have = new Set(found.map((f) => f.id));
+        return { reportCount, missing: ids.filter((id) => !have.has(id)) };
+      });
+    },
+
+    /** Refuses a merge target that does not exist, is this case, or is no longer open (the triage update shows why). */
+    async checkMergeTarget(input: { caseId: string; intoWorkflowId: string }): Promise<{ targetCaseId: string }> {
+      const target = await db.case.findUnique({ where: { workflowId: input.intoWorkflowId } });
+      if (!target) throw nonRetryable(`there is no case ${input.intoWorkflowId}`, 'MergeTargetUnknown');
+      if (target.id === input.caseId) throw nonRetryable('a case cannot be merged into itself', 'MergeIntoSelf');
+      if (target.state === 'closed' || target.state === 'rejected') {
+        throw nonRetryable(`case ${input.intoWorkflowId} is ${target.state}; merge into an open case`, 'MergeTargetClosed');
+      }
+      return { targetCaseId: target.id };
+    },
+
+    /** Moves this case's reports to the target case and signals the target's workflow with each of them. */
+    async mergeCase(input: { caseId: string; intoWorkflowId: string }): Promise<{ moved: number }> {
+      const target = await db.case.findUnique({ where: { workflowId: input.intoWorkflowId } });
+      if (!target) throw nonRetryable(`there is no case ${input.intoWorkflowId}`, 'MergeTargetUnknown');
+      // Signal first, then move: a retry signals whatever is still here again, and the target's link is idempotent.
+      const reports = await db.abuseReport.findMany({ where: { caseId: input.caseId }, select: { id: true, channel: true, receivedAt: true } });
+      // Signal-with-start: should the target have closed since the check, the moved evidence reopens it.
+      const taskQueue = Context.current().info.taskQueue;
+      const { deploymentId, tenantId } = target;
+      if (!deploymentId || !tenantId) throw nonRetryable(`case ${input.intoWorkflowId} has no deployment`, 'MergeTargetUnattributed');
+      for (const r of reports) {
+        await signalCaseEvidence(temporal, {
+          taskQueue,
+          deploymentId,
+          tenantId,
+          category: target.category as CaseCategory,
+          evidence: { kind: r.channel === 'detection' ? 'detection' : 'report', id: r.id, receivedAt: r.receivedAt.toISOString() },
+        });
+      }
+      await db.$transaction(async (tx) => {
+        await tx.abuseReport.updateMany({ where: { caseId: input.caseId }, data: { caseId: target.id } });
+        await tx.case.update({ where: { id: input.caseId }, data: { mergedIntoId: target.id } });
+        await recount(tx, input.caseId);
+        await recount(tx, target.id);
+      });
+      return { moved: reports.length };
+    },
+
+    async suspendDeployment(input: { deploymentId: string; caseId: string; key: string }) {
+      try {
+        return await provider.suspend(input.deploymentId, input.key, { caseId: input.caseId });
+      } catch (err) {
+        if (err instanceof UnknownDeploymentError) throw nonRetryable(err.message, 'UnknownDeployment');
+        throw err;
+      }
+    },
+
+    async restoreDeployment(input: { deploymentId: string; caseId: string; key: string }) {
+      try {
+        return await provider.restore(input.deploymentId, input.key, { caseId: input.caseId });
+      } catch (err) {
+        if (err instanceof UnknownDeploymentError) throw nonRetryable(err.message, 'UnknownDeployment');
+        throw err;
+      }
+    },
+
+    /** Builds the email from domain/notices.ts and sends it once per key (reporters: once per key and report). */
+    async notifyCase(input: NotifyCaseInput): Promise<{ sent: SentEmail[] }> {
+      const sent = input.kind === 'reporter_ack' || input.kind === 'reporter_outcome' ? await reporterEmails(input) : await tenantEmail(input);
+      return { sent };
+    },
+  };
+}
+
+/** Intake's one call: attach evidence to the (deployment, category) case, starting or reopening its workflow. */
+export async function signalCaseEvidence(
+  client: Client,
+  opts: { taskQueue: string; deploymentId: string; tenantId: string; category: CaseCategory; evidence: EvidenceRef; policy?: CasePolicy },
+) {
+  const input: CaseInput = {
+    deploymentId: opts.deploymentId,
+    tenantId: opts.tenantId,
+    category: opts.category,
+    // The policy is fixed when a run starts; tests pass one with seconds.
+    policy: opts.policy ?? casePolicyFor(opts.category, config().CASE_POLICY),
+  };
+  return client.workflow.signalWithStart<typeof abuseCaseWorkflow, [EvidenceRef]>('abuseCaseWorkflow', {
+    workflowId: caseWorkflowId(opts.deploymentId, opts.category),
+    taskQueue: opts.taskQueue,
+    args: [input],
+    signal: attachEvidenceSignal,
+    signalArgs: [opts.evidence],
+  });
+}
