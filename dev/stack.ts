@@ -274,7 +274,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (web) {
       const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
       const host = opts.consoleHost ?? '127.0.0.1';
-      if (web === 'build' && !consoleBuildIsFresh()) {
+      // Another build of the same tree (a second `npm start`, a test run) holds Next's build lock: wait for it, then
+      // use its result if it is fresh.
+      const buildDeadline = Date.now() + 10 * 60_000;
+      while (web === 'build' && !consoleBuildIsFresh()) {
         log.info('building the console (next build web; a minute or two, again only after its sources change)');
         const build = spawnChild('next build', process.execPath, [next, 'build', 'web'], {
           cwd: ROOT,
@@ -286,7 +289,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const result = await build.exited;
         opts.signal?.removeEventListener('abort', abort);
         checkpoint();
-        if (result.code !== 0) throw new Error(`next build web failed (${result.code ?? result.signal}):\n${build.tail()}`);
+        if (result.code === 0) break;
+        if (/Another next build process is already running/.test(build.tail()) && Date.now() < buildDeadline) {
+          log.info('another next build of this tree is running; waiting for it');
+          await new Promise((r) => setTimeout(r, 5_000));
+          checkpoint();
+          continue;
+        }
+        throw new Error(`next build web failed (${result.code ?? result.signal}):\n${build.tail()}`);
       }
       const args = web === 'build' ? ['start', 'web'] : ['dev', 'web'];
       const consoleChild = spawnChild('console', process.execPath, [next, ...args, '-p', String(consolePort), '-H', host], {
