@@ -63,7 +63,9 @@ export function checkWorkers(client: () => Promise<Client>, namespace: string, t
     });
     const pollers = res.pollers ?? [];
     if (pollers.length === 0) throw new Error(`no worker is polling task queue ${taskQueue}`);
-    return `${pollers.length} worker${pollers.length === 1 ? '' : 's'} polling ${taskQueue}`;
+    const last = Math.max(...pollers.map((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000));
+    const ago = last > 0 ? `, last poll ${Math.max(0, Math.round((Date.now() - last) / 1000))} s ago` : '';
+    return `${pollers.length} worker${pollers.length === 1 ? '' : 's'} polling ${taskQueue}${ago}`;
   });
 }
 

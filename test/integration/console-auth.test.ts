@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../lib/config';
 import { db } from '../../lib/db';
 import { hashPassword } from '../../lib/passwords';
-import { SESSION_COOKIE } from '../../lib/session';
+import { hashToken, SESSION_COOKIE, SESSION_TTL_MS } from '../../lib/session';
 import { createContext } from '../../web/server/context';
 import { createCaller } from '../../web/server/root';
 import { roleProcedure, router, createCallerFactory } from '../../web/server/trpc';
@@ -84,6 +84,27 @@ describe('auth', () => {
     const { caller } = await callerWith();
     await expect(caller.status.checks()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(caller.mailbox.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('ignores an expired session, slides a live one forward, and clears expired rows at the next sign-in', async () => {
+    const ana = await db().user.findUniqueOrThrow({ where: { email: 'ana@example.com' } });
+    const hour = 60 * 60 * 1000;
+    await db().session.createMany({
+      data: [
+        { userId: ana.id, tokenHash: hashToken('expired-token'), expiresAt: new Date(Date.now() - 1000) },
+        { userId: ana.id, tokenHash: hashToken('idle-token'), expiresAt: new Date(Date.now() + hour), lastSeenAt: new Date(Date.now() - hour) },
+      ],
+    });
+    await expect((await callerWith(`${SESSION_COOKIE}=expired-token`)).caller.auth.me()).resolves.toBeNull();
+
+    await expect((await callerWith(`${SESSION_COOKIE}=idle-token`)).caller.auth.me()).resolves.toMatchObject({ email: 'ana@example.com' });
+    const idle = await db().session.findUniqueOrThrow({ where: { tokenHash: hashToken('idle-token') } });
+    expect(idle.expiresAt.getTime()).toBeGreaterThan(Date.now() + SESSION_TTL_MS - 60_000);
+    expect(idle.lastSeenAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    await (await callerWith()).caller.auth.signIn({ email: 'ana@example.com', password: 'correct horse battery' });
+    expect(await db().session.findUnique({ where: { tokenHash: hashToken('expired-token') } })).toBeNull();
+    expect(await db().session.findUnique({ where: { tokenHash: hashToken('idle-token') } })).not.toBeNull();
   });
 
   it('refuses an analyst on an approver procedure and lets an approver through', async () => {

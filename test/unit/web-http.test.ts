@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roleAllows } from '../../domain/roles';
-import { csrfRejection, parseCookies } from '../../web/server/http';
+import { safeNextPath, signInPath } from '../../web/lib/paths';
+import { clientIp, csrfRejection, parseCookies } from '../../web/server/http';
 import { AttemptLimiter } from '../../web/server/rate-limit';
 import { sessionCookie } from '../../lib/session';
 
@@ -24,6 +25,31 @@ describe('cookies', () => {
   it('sets the session cookie httpOnly and SameSite=Strict, Secure only over https', () => {
     expect(sessionCookie('t', { secure: false, maxAgeSeconds: 60 })).toBe('sg_session=t; Path=/; HttpOnly; SameSite=Strict; Max-Age=60');
     expect(sessionCookie('t', { secure: true, maxAgeSeconds: 60 })).toMatch(/; Secure$/);
+  });
+});
+
+describe('clientIp', () => {
+  it('takes the hop nearest the console, not what the client wrote first', () => {
+    expect(clientIp(new Headers({ 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }))).toBe('203.0.113.7');
+    expect(clientIp(new Headers({ 'x-forwarded-for': '203.0.113.7' }))).toBe('203.0.113.7');
+    expect(clientIp(new Headers({ 'x-real-ip': '198.51.100.1' }))).toBe('198.51.100.1');
+    expect(clientIp(new Headers())).toBeUndefined();
+  });
+});
+
+describe('safeNextPath', () => {
+  it('keeps a path on this console with its query', () => {
+    expect(safeNextPath('/status')).toBe('/status');
+    expect(safeNextPath('/mailbox?id=x#top')).toBe('/mailbox?id=x#top');
+  });
+  it.each([undefined, ['/a', '/b'], '', 'status', 'https://evil.example/', '//evil.example', '/\\evil.example', '/\tevil', 'javascript:alert(1)', '/.//evil.example', '/%2e//evil.example', '/signin'])(
+    'sends %j home instead',
+    (next) => expect(safeNextPath(next)).toBe('/'),
+  );
+  it('builds the sign-in link that comes back', () => {
+    expect(signInPath('/status')).toBe('/signin?next=%2Fstatus');
+    expect(signInPath()).toBe('/signin');
+    expect(signInPath('//evil.example')).toBe('/signin');
   });
 });
 

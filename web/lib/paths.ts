@@ -8,7 +8,8 @@ export function safeNextPath(next: unknown): string {
   // Browsers read a backslash as a slash and drop tabs and newlines, so `/\evil.example` would leave the site.
   if (/[\\\u0000-\u001f\u007f]/.test(next)) return '/';
   const url = new URL(next, BASE);
-  if (url.origin !== BASE || url.pathname === '/signin') return '/';
+  // Dot segments can normalise `/.//evil.example` into the protocol-relative `//evil.example`.
+  if (url.origin !== BASE || url.pathname.startsWith('//') || url.pathname === '/signin') return '/';
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
