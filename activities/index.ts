@@ -5,6 +5,7 @@ import type { Db } from '../lib/db';
 import { createAuditActivities } from './audit';
 import { createCaseActivities } from './cases';
 import { createHealthActivities } from './health';
+import { createIntakeActivities } from './intake';
 import { createMailActivities } from './mail';
 
 export interface ActivityDeps {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createMailActivities(deps),
     ...createCaseActivities(deps),
+    ...createIntakeActivities(deps),
   };
 }
 

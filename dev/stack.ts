@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 // Default import: the package is CommonJS and Node's ESM loader sees no named exports in it.
 import proto from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
+import { startIntakeSmtp } from '../intake/smtp';
 import { createDb } from '../lib/db';
 import { childLogger, log as rootLog } from '../lib/log';
 import { applyMigrations } from '../prisma/migrate';
@@ -35,7 +36,7 @@ export interface StackOptions {
   namespace?: string;
   taskQueue?: string;
   /** 0 picks a free port. */
-  ports?: { console?: number; postgres?: number; smtp?: number; mailbox?: number; temporal?: number; temporalUi?: number };
+  ports?: { console?: number; postgres?: number; smtp?: number; mailbox?: number; temporal?: number; temporalUi?: number; intakeSmtp?: number };
   /** The console's address as users reach it; defaults to http://localhost:<console port>. */
   publicUrl?: string;
   /** Interface the console binds to; loopback by default, since the demo users' passwords are printed. */
@@ -54,7 +55,7 @@ export interface StackOptions {
 export interface Stack {
   /** The environment the worker and console run with. */
   env: Record<string, string>;
-  urls: { console?: string; temporalUi?: string; mailbox?: string; mailboxApi?: string; database: string; temporal: string };
+  urls: { console?: string; temporalUi?: string; mailbox?: string; mailboxApi?: string; database: string; temporal: string; intakeSmtp: string };
   seeded?: SeedResult;
   /** Process ids of the worker and console (for supervision and tests). */
   pids: Record<string, number>;
@@ -269,6 +270,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     checkpoint();
 
+    // 6b. SMTP intake for mailed abuse reports (a free port unless one is given: tests run beside `npm start`)
+    const intakeDb = createDb(databaseUrl);
+    const intakeConnection = await Connection.connect({ address: temporalAddress, connectTimeout: 5_000 });
+    started.push({ name: 'intake connections', stop: async () => Promise.all([intakeDb.$disconnect(), intakeConnection.close()]) });
+    const intake = await startIntakeSmtp({
+      port: ports.intakeSmtp ?? 0,
+      db: intakeDb,
+      temporal: new Client({ connection: intakeConnection, namespace }),
+      taskQueue,
+      log: sub('smtp-intake'),
+    });
+    started.push({ name: 'SMTP intake', stop: intake.stop });
+    log.info({ url: intake.url }, 'SMTP intake is listening for abuse reports');
+    checkpoint();
+
     // 7. Console
     let consoleUrl: string | undefined;
     if (web) {
@@ -324,6 +340,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         mailboxApi: mailboxUrl,
         database: databaseUrl,
         temporal: temporalAddress,
+        intakeSmtp: intake.url,
       },
       seeded,
       pids: Object.fromEntries(children.filter((c) => c.process.pid).map((c) => [c.name, c.process.pid!])),

@@ -12,6 +12,7 @@ function banner(stack: Stack): string {
     ['Temporal UI', stack.urls.temporalUi],
     ['Mailbox', stack.urls.mailbox],
     ['Mailbox API', stack.urls.mailboxApi && `${stack.urls.mailboxApi}/api/v1/messages`],
+    ['Report intake', stack.urls.intakeSmtp],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.filter(([, v]) => v).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
       mailbox: c.EMBEDDED_MAILBOX_PORT,
       temporal: c.EMBEDDED_TEMPORAL_PORT,
       temporalUi: c.EMBEDDED_TEMPORAL_UI_PORT,
+      intakeSmtp: c.INTAKE_SMTP_PORT,
     },
     signal: interrupted.signal,
   }).catch((err: unknown) => {

@@ -58,6 +58,10 @@ const schema = z.object({
   XARF_SCHEMA_DIR: optionalString,
   /** Published X-ARF 0.2 schemata (x-arf.org draft-02 .json files). Unset: our own zod schemas only. */
   XARF_V02_SCHEMA_DIR: optionalString,
+  /** Largest report accepted by POST /api/reports and the SMTP intake (bytes); larger ones get 413 / SMTP 552. */
+  REPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Port of the SMTP intake listener that turns mailed abuse reports into cases (intake/smtp.ts). */
+  INTAKE_SMTP_PORT: port(2525),
   /** Case policy overrides as JSON (domain/case-policy.ts), e.g. {"categories":{"spam":{"remediationWindow":"72 hours"}}}. */
   CASE_POLICY: optionalString.transform((v, ctx) => {
     if (v === undefined) return undefined;

@@ -23,6 +23,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             {user && (
               <nav aria-label="Main">
                 <Link href="/">Home</Link>
+                <Link href="/cases">Cases</Link>
+                <Link href="/inbox">Inbox</Link>
+                {user.role === 'admin' && <Link href="/reporters">Reporters</Link>}
                 <Link href="/status">Status</Link>
                 <Link href="/mailbox">Mailbox</Link>
               </nav>

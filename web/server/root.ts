@@ -1,6 +1,10 @@
 // One router per domain; later pillars add cases, forensics, access, detections.
 import { authRouter } from './routers/auth';
+import { casesRouter } from './routers/cases';
+import { inboxRouter } from './routers/inbox';
 import { mailboxRouter } from './routers/mailbox';
+import { publicReportRouter } from './routers/public-report';
+import { reportersRouter } from './routers/reporters';
 import { statusRouter } from './routers/status';
 import { tenantRouter } from './routers/tenant';
 import { createCallerFactory, router } from './trpc';
@@ -10,6 +14,10 @@ export const appRouter = router({
   status: statusRouter,
   mailbox: mailboxRouter,
   tenant: tenantRouter,
+  cases: casesRouter,
+  inbox: inboxRouter,
+  reporters: reportersRouter,
+  publicReport: publicReportRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,102 @@
+// POST /api/reports: abuse reports from reporters with an API key. X-ARF JSON or a whole mail (message/rfc822).
+// Everything authenticated and within the size limit is stored, even if it does not parse (a person looks at it);
+// the answer is 202 with the report id. Bad requests get a JSON error: 401, 413, 415, 503.
+import { verifyApiKey, bearerToken } from '../../../../lib/api-keys';
+import { config } from '../../../../lib/config';
+import { db } from '../../../../lib/db';
+import { IntakeQueueError, storeReport } from '../../../../lib/intake';
+import { childLogger } from '../../../../lib/log';
+import { getTemporalClient } from '../../../../lib/temporal';
+
+export const dynamic = 'force-dynamic';
+
+const log = childLogger('reports-api');
+
+const ACCEPTED_TYPES = ['application/json', 'message/rfc822'] as const;
+
+function problem(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error, message }, { status, headers: { 'cache-control': 'no-store', ...headers } });
+}
+
+const tooLarge = (max: number) => problem(413, 'too_large', `the report is larger than the ${max} bytes accepted; send it compressed into fewer bytes or split it`);
+
+/** Reads the body, stopping as soon as it passes `max` bytes (a missing or false Content-Length cannot get past). */
+async function readLimited(req: Request, max: number): Promise<Uint8Array | 'too-large'> {
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return body;
+}
+
+export async function POST(req: Request): Promise<Response> {
+  const database = db();
+  const key = await verifyApiKey(database, bearerToken(req.headers.get('authorization')));
+  if (!key.ok) return problem(401, `api_key_${key.reason}`, key.message, { 'www-authenticate': 'Bearer realm="safeguard-reports"' });
+
+  const contentType = req.headers.get('content-type') ?? '';
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  if (!(ACCEPTED_TYPES as readonly string[]).includes(mediaType)) {
+    const what = mediaType ? `content type ${mediaType} is not accepted` : 'the request has no content type';
+    return problem(415, 'unsupported_media_type', `${what}; send application/json (X-ARF) or message/rfc822 (a whole mail)`, { accept: ACCEPTED_TYPES.join(', ') });
+  }
+
+  const max = config().REPORT_MAX_BYTES;
+  const declared = Number(req.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) return tooLarge(max);
+  const body = await readLimited(req, max);
+  if (body === 'too-large') return tooLarge(max);
+  if (body.byteLength === 0) return problem(400, 'empty', 'the request body is empty; send the report as the body');
+
+  // Stored whatever it is; a quick look says now what the parser will record on the report later.
+  let notice: string | undefined;
+  if (mediaType === 'application/json') {
+    try {
+      JSON.parse(new TextDecoder().decode(body));
+    } catch (err) {
+      notice = `the body is not valid JSON (${(err as Error).message}); it is kept and will be reviewed by a person`;
+    }
+  }
+
+  try {
+    const stored = await storeReport(
+      database,
+      getTemporalClient,
+      { raw: body, channel: 'api', contentType, reporterId: key.reporterId },
+      { actor: { type: 'api_key', id: key.keyId } },
+    );
+    return Response.json(
+      {
+        reportId: stored.reportId,
+        duplicate: stored.duplicate,
+        submissionCount: stored.submissionCount,
+        status: stored.duplicate ? stored.parseStatus : 'accepted',
+        ...(notice ? { notice } : {}),
+      },
+      { status: 202, headers: { 'cache-control': 'no-store' } },
+    );
+  } catch (err) {
+    if (err instanceof IntakeQueueError) {
+      log.error({ err, reportId: err.reportId }, 'report stored but not queued');
+      return problem(503, 'not_queued', `${err.message}. Send the same report again later: it will be counted, not duplicated.`, { 'retry-after': '30' });
+    }
+    log.error({ err }, 'storing a report failed');
+    return problem(503, 'unavailable', 'the report could not be stored; nothing was kept. Try again later.', { 'retry-after': '30' });
+  }
+}

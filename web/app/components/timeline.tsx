@@ -1,0 +1,33 @@
+// The case's audit trail, oldest first: who did what and when, with the entry's data as text.
+import './console.css';
+
+export interface TimelineEntry {
+  seq: string;
+  at: Date;
+  actorType: string;
+  actorId: string;
+  action: string;
+  data: unknown;
+}
+
+export function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  if (entries.length === 0) return <p className="muted">Nothing recorded yet.</p>;
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {entries.map((e) => (
+        <li key={e.seq} data-testid="timeline-entry" data-action={e.action}>
+          <div>
+            <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>{' '}
+            <strong>{e.action}</strong> <span className="muted">by {e.actorType} {e.actorId}</span>
+          </div>
+          {e.data !== null && typeof e.data === 'object' && Object.keys(e.data).length > 0 && (
+            <details>
+              <summary>details</summary>
+              <pre className="text-block">{JSON.stringify(e.data, null, 2)}</pre>
+            </details>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
