@@ -100,11 +100,12 @@ export class SourceIpSet {
   finish(): SourceIp[] {
     const list = [...this.byAddress.values()];
     const nonPublic = list.filter((ip) => !ip.public);
+    // Whether a tenant holds such an address is for attribution to say (documentation ranges are looked up).
     if (nonPublic.length > 3) {
       const shown = nonPublic.slice(0, 3).map((ip) => `${ip.address} (${ip.range})`).join(', ');
-      this.warnings.push(`${nonPublic.length} sources are not public addresses (${shown}, ...); they cannot be attributed to a tenant`);
+      this.warnings.push(`${nonPublic.length} sources are not public addresses (${shown}, ...)`);
     } else {
-      for (const ip of nonPublic) this.warnings.push(`source ${ip.address} is not a public address (${ip.range}); it cannot be attributed to a tenant`);
+      for (const ip of nonPublic) this.warnings.push(`source ${ip.address} is not a public address (${ip.range})`);
     }
     if (this.dropped) this.warnings.push(`${this.dropped} further addresses were left out (limit ${MAX_SOURCE_IPS})`);
     return list;

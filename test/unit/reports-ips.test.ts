@@ -60,7 +60,7 @@ describe('SourceIpSet', () => {
     expect(ips.map((i) => i.address)).toEqual(['93.184.216.34', '192.168.1.1']);
     expect(warnings).toContain("b: '93.184.216.034' is not an IPv4 or IPv6 address");
     expect(warnings.some((w) => w.startsWith("e: '42'"))).toBe(true);
-    expect(warnings).toContain('source 192.168.1.1 is not a public address (private); it cannot be attributed to a tenant');
+    expect(warnings).toContain('source 192.168.1.1 is not a public address (private)');
   });
 });
 
