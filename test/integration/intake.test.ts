@@ -92,10 +92,12 @@ async function intake(raw: Uint8Array, extra: Partial<StoreReportInput> = {}) {
 async function caseEvidence(workflowId: string, count: number) {
   return tw.runUntil(async () => {
     const handle = tw.client.workflow.getHandle(workflowId);
-    for (let i = 0; i < 100; i++) {
+    // Generous: on a loaded 2-core machine the case workflow may take many seconds to open and drain evidence.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
       const snapshot = await handle.query(caseQuery);
       if (snapshot.evidence >= count) return snapshot;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200));
     }
     return handle.query(caseQuery);
   });

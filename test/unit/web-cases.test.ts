@@ -1,5 +1,7 @@
 // The case console's pure parts: which actions a role may take in which state, the input schemas the forms share
 // with the procedures, the countdown's wording, and the web form's documents as the intake parser reads them.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { CASE_CATEGORIES, type CaseState } from '../../domain/cases';
 import { parseReport } from '../../domain/reports/detect';
@@ -9,6 +11,7 @@ import { allowedCaseActions, caseActionRefusal, CASE_STATES, type CaseActionFact
 import { assignInput, caseListInput, publicReportInput, triageInput, uploadEmlInput } from '../../web/server/case-inputs';
 import { rawAsText } from '../../web/server/routers/inbox';
 import { webFormDocuments } from '../../web/server/routers/public-report';
+import { trpcErrorFromTemporal, withTemporalErrors } from '../../web/server/temporal-errors';
 
 const facts = (state: CaseState, more: Partial<CaseActionFacts> = {}): CaseActionFacts => ({ state, extensionStatus: null, remediation: null, ...more });
 const CASE_ID = '6f1c2a6e-8d2b-4c1e-9a57-3a4b5c6d7e8f';
@@ -124,5 +127,18 @@ describe('raw view', () => {
     const raw = new Uint8Array([0x3c, 0x62, 0x3e, 0xff, 0x41, 0x42]);
     expect(rawAsText(raw, 5)).toEqual({ text: '<b>\ufffdA', truncated: true, sizeBytes: 6 });
     expect(rawAsText(raw).truncated).toBe(false);
+  });
+});
+
+describe('Temporal errors with the wording of the procedure', () => {
+  it('turns a refused update into a sentence, a finished workflow into NOT_FOUND, a silent worker into a timeout', async () => {
+    const refused = trpcErrorFromTemporal(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'the case is closed, not waiting for triage' })));
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: 'The case is closed, not waiting for triage.' });
+    const gone = new WorkflowNotFoundError('workflow execution already completed', 'case:x:spam', undefined);
+    expect(trpcErrorFromTemporal(gone, { notFound: 'This case is closed.' })).toMatchObject({ code: 'NOT_FOUND', message: 'This case is closed.' });
+    expect(trpcErrorFromTemporal(new WorkflowUpdateRPCTimeoutOrCancelledError('deadline exceeded'))).toMatchObject({ code: 'GATEWAY_TIMEOUT' });
+    expect(trpcErrorFromTemporal(new Error('something else'))).toBeNull();
+    await expect(withTemporalErrors(() => Promise.reject(gone))).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'That process is not running any more.' });
+    await expect(withTemporalErrors(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });
 });

@@ -1,6 +1,11 @@
 // Temporal client errors as tRPC errors, decided once for every router (the middleware in trpc.ts applies it to
 // anything a procedure did not handle; procedures that know what the workflow is pass their own wording).
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { TRPCError } from '@trpc/server';
 
 export interface TemporalErrorWording {
@@ -18,6 +23,10 @@ export function trpcErrorFromTemporal(err: unknown, wording: TemporalErrorWordin
   }
   if (err instanceof WorkflowNotFoundError) {
     return new TRPCError({ code: 'NOT_FOUND', message: wording.notFound ?? 'That process is not running any more.', cause: err });
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    // No worker took the update in time: nothing was decided, so asking again is safe.
+    return new TRPCError({ code: 'GATEWAY_TIMEOUT', message: 'The workflow did not answer in time; check that a worker is running, then try again.', cause: err });
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return new TRPCError({ code: 'CONFLICT', message: wording.alreadyStarted ?? 'That process is already running.', cause: err });

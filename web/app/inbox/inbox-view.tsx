@@ -8,6 +8,7 @@ import { FormError } from '../components/form-error';
 import { useTRPC } from '../../lib/trpc';
 import { assignInput, INBOX_KINDS } from '../../server/case-inputs';
 import { EmlUpload } from './eml-upload';
+import '../components/console.css';
 
 type Kind = (typeof INBOX_KINDS)[number];
 

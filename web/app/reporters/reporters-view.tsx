@@ -137,7 +137,7 @@ function NewKey({ reporterId, onCreated }: { reporterId: string; onCreated: () =
     if (parsed.success) create.mutate(parsed.data, { onSuccess: () => setLabel('') });
   };
   return (
-    <form onSubmit={submit} data-testid="new-key">
+    <form onSubmit={submit} className="inline-form" data-testid="new-key">
       <label>
         New key label <input value={label} onChange={(e) => setLabel(e.target.value)} data-testid="key-label" />
       </label>{' '}
@@ -148,9 +148,8 @@ function NewKey({ reporterId, onCreated }: { reporterId: string; onCreated: () =
       <FormError error={create.error} />
       {create.data && (
         <div className="secret" role="status" data-testid="key-created">
-          <p>
-            Copy this key now and give it to the reporter. It is not shown again; only its hash is stored.
-          </p>
+          Copy this key now and give it to the reporter. It is not shown again; only its hash is stored.
+          <br />
           <code data-testid="key-value">{create.data.key}</code>
         </div>
       )}
