@@ -110,14 +110,9 @@ export async function storeReport(
     try {
       // Connected only now: with Temporal down the report is still kept, and sending it again queues it.
       const client = typeof temporal === 'function' ? await temporal() : temporal;
-      await client.workflow.start<typeof intakeReportWorkflow>('intakeReportWorkflow', {
-        workflowId,
-        taskQueue: opts.taskQueue ?? config().TEMPORAL_TASK_QUEUE,
-        args: [stored.id],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
+      await startIntake(client, stored.id, 'once', opts.taskQueue);
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw new IntakeQueueError(stored.id, err);
+      throw new IntakeQueueError(stored.id, err);
     }
   }
   return { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount, parseStatus: stored.parseStatus, workflowId };
@@ -146,4 +141,29 @@ export interface ParsedReportFields {
   summary: string;
   /** The full normalised form, kept as JSON on the row. */
   normalized: unknown;
+}
+
+/**
+ * Starts the intake workflow of a stored report. `once`: unless an intake of it ever ran (so a repeat is harmless);
+ * `again`: once more after an earlier run finished (an inbox retry), refused while one is running.
+ */
+export async function startIntake(
+  temporal: Client,
+  reportId: string,
+  mode: 'once' | 'again',
+  taskQueue: string = config().TEMPORAL_TASK_QUEUE,
+): Promise<{ workflowId: string; started: boolean }> {
+  const workflowId = reportWorkflowId(reportId);
+  try {
+    await temporal.workflow.start<typeof intakeReportWorkflow>('intakeReportWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [reportId],
+      workflowIdReusePolicy: mode === 'once' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    if (mode === 'once' && err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw err;
+  }
 }

@@ -10,7 +10,7 @@ import { db } from '../../../lib/db';
 import { IntakeQueueError, storeReport } from '../../../lib/intake';
 import { getTemporalClient } from '../../../lib/temporal';
 import { assignInput, inboxListInput, reportRef, uploadEmlInput } from '../case-inputs';
-import { startIntake } from '../intake-start';
+import { startIntake } from '../../../lib/intake';
 import { withTemporalErrors } from '../temporal-errors';
 import { protectedProcedure, router } from '../trpc';
 

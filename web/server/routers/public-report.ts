@@ -13,7 +13,7 @@ import { db } from '../../../lib/db';
 import { mailTransport } from '../../../lib/mail';
 import { getTemporalClient } from '../../../lib/temporal';
 import { publicReportInput } from '../case-inputs';
-import { startIntake } from '../intake-start';
+import { startIntake, storeReport } from '../../../lib/intake';
 import { AttemptLimiter } from '../rate-limit';
 import { publicProcedure, router } from '../trpc';
 
@@ -60,27 +60,16 @@ export function webFormDocuments(form: z.output<typeof publicReportInput>): stri
 }
 
 /** Stores the bytes without starting intake (an identical submission is counted); audited like every report. */
-async function holdReport(raw: Uint8Array<ArrayBuffer>, reporterEmail: string, ip: string | undefined): Promise<{ id: string; confirmed: boolean }> {
-  const sha256 = createHash('sha256').update(raw).digest('hex');
-  const now = new Date();
-  return db().$transaction(async (tx) => {
-    const row = await tx.abuseReport.upsert({
-      where: { sha256 },
-      create: { channel: 'web_form', contentType: 'application/json', raw, sha256, sizeBytes: raw.byteLength, reporterEmail, receivedAt: now, lastReceivedAt: now },
-      update: { submissionCount: { increment: 1 }, lastReceivedAt: now },
-      select: { id: true, submissionCount: true, confirmedAt: true },
-    });
-    await appendAudit(tx, {
-      actorType: 'web_form',
-      actorId: ip ?? 'unknown',
-      action: row.submissionCount === 1 ? 'report.received' : 'report.resubmitted',
-      subjectType: 'report',
-      subjectId: row.id,
-      data: { channel: 'web_form', sha256, sizeBytes: raw.byteLength, reporterEmail, submissionCount: row.submissionCount, held: 'until the reporter confirms' },
-      at: now,
-    });
-    return { id: row.id, confirmed: row.confirmedAt !== null };
-  });
+// Stored like every report (verbatim, hashed, audited) but held: intake starts when the reporter confirms.
+async function holdReport(raw: Uint8Array, reporterEmail: string, ip: string | undefined): Promise<{ id: string; confirmed: boolean }> {
+  const stored = await storeReport(
+    db(),
+    getTemporalClient,
+    { raw, channel: 'web_form', contentType: 'application/json', reporterEmail },
+    { hold: true, actor: { type: 'web_form', id: ip ?? 'unknown' } },
+  );
+  const row = await db().abuseReport.findUniqueOrThrow({ where: { id: stored.reportId }, select: { confirmedAt: true } });
+  return { id: stored.reportId, confirmed: row.confirmedAt !== null };
 }
 
 function confirmationEmail(url: string, category: string, count: number) {
