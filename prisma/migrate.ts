@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiagnoseMigrationHistoryOutput, DiffTarget, SchemaFilter } from '@prisma/schema-engine-wasm';
 import { required } from '../lib/config';
+import pg from 'pg';
 import { engineError, redact, withEngine } from './migrate/engine';
 import {
   DEFAULT_MIGRATIONS_DIR,
@@ -45,7 +46,7 @@ export async function applyMigrations(databaseUrl: string, opts: MigrateOptions 
   if (migrationsList.migrationDirectories.length === 0) {
     throw new Error(`No migrations found in ${migrationsList.baseDir}`);
   }
-  return withEngine(databaseUrl, {}, async (engine) => {
+  return withDeployLock(databaseUrl, () => withEngine(databaseUrl, {}, async (engine) => {
     const history = await engine.diagnoseMigrationHistory({
       migrationsList,
       optInToShadowDatabase: false,
@@ -70,7 +71,29 @@ export async function applyMigrations(databaseUrl: string, opts: MigrateOptions 
     for (const name of appliedMigrationNames) log(`applied migration ${name}`);
     if (appliedMigrationNames.length === 0) log('database schema is up to date');
     return { applied: appliedMigrationNames };
+  }));
+}
+
+// Our own lock around check-and-apply: the engine locks only while applying, so a second runner's history check
+// could otherwise see the first runner's migration in progress and take it for a failed one.
+const DEPLOY_LOCK_ID = 0x5afe_d3b1;
+
+async function withDeployLock<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect().catch((err: unknown) => {
+    throw engineError(err);
   });
+  try {
+    await client.query(`SET lock_timeout = '10min'`);
+    await client.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK_ID]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [DEPLOY_LOCK_ID]).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** The engine's deploy ignores edited files; we do not, since the database would silently differ from the SQL in git. */

@@ -1,51 +1,26 @@
 // The whole system as a person meets it: `startStack` (Temporal, worker, mail catcher, the built console) on free
 // ports with a fresh database, and Debian's Chromium signing in and reading the status page.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../dev/stack';
-import { launchChromium } from '../support/browser';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { Stack } from '../../dev/stack';
+import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
 
-let dataDir: string;
-let database: TestDatabase;
+let system: E2eSystem;
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-e2e-'));
-  database = await createTestDatabase({ migrate: false });
-  stack = await startStack({
-    dataDir,
-    databaseUrl: database.url,
-    ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0 },
-    web: 'build',
-    env: { LOG_LEVEL: 'warn' },
-  });
-  browser = await launchChromium();
+  system = await startE2eSystem('console');
+  ({ stack, browser } = system);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
-function credentials(role: 'analyst' | 'admin') {
-  const user = stack.seeded?.credentials.find((u) => u.role === role);
-  if (!user) throw new Error(`the seed did not report a password for the ${role}`);
-  return user;
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${stack.urls.console}/signin`);
-  await page.getByTestId('signin-email').fill(email);
-  await page.getByTestId('signin-password').fill(password);
-  await page.getByTestId('signin-submit').click();
-}
+const credentials = (role: 'analyst' | 'admin') => seededUser(stack, role);
+const signIn = (page: Page, email: string, password: string) => signInAs(page, stack, email, password);
 
 describe('console in a browser', () => {
   it('sends a visitor who is not signed in to the sign-in page', async () => {
@@ -80,7 +55,7 @@ describe('console in a browser', () => {
       await expect(page.getByTestId(`status-${check}`).getAttribute('data-status')).resolves.toBe('ok');
     }
     await expect(overall.getAttribute('data-status')).resolves.toBe('ok');
-    await page.screenshot({ path: path.join(dataDir, 'status.png') });
+    await page.screenshot({ path: path.join(system.dataDir, 'status.png') });
     await page.close();
   });
 

@@ -1,51 +1,35 @@
 // The tenant page as a tenant meets it: the link from a real notice email opens the case in Chromium without an
 // account; they acknowledge and describe the remediation. Bad, altered and expired links get a clear page.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalCaseEvidence } from '../../activities/cases';
-import { startStack, type Stack } from '../../dev/stack';
+import type { Stack } from '../../dev/stack';
 import { caseWorkflowId, type CasePolicy } from '../../domain/cases';
 import { hashLinkToken } from '../../lib/access-links';
-import { createDb, type Db } from '../../lib/db';
+import type { Db } from '../../lib/db';
 import { createMailbox } from '../../lib/mailbox';
 import { triageUpdate } from '../../workflows/abuse-case';
-import { launchChromium } from '../support/browser';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startE2eSystem, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = 'Kit at <script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">';
 // Long enough that nothing is suspended while the browser works.
 const POLICY: CasePolicy = { skipTriage: false, defaultSeverity: 'medium', remediationWindow: '2 hours', reminderOffsets: ['1h'], maxExtension: '1h' };
 
-let dataDir: string;
-let database: TestDatabase;
+let system: E2eSystem;
 let stack: Stack;
 let browser: Browser;
 let db: Db;
-let connection: Connection;
 let client: Client;
 let token: string;
 let caseId: string;
 let contact: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-e2e-tenant-'));
-  database = await createTestDatabase({ migrate: false });
-  stack = await startStack({
-    dataDir,
-    databaseUrl: database.url,
-    ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0 },
-    web: 'build',
-    env: { LOG_LEVEL: 'warn' },
-  });
-  browser = await launchChromium();
-  db = createDb(database.url);
-  connection = await Connection.connect({ address: stack.urls.temporal });
-  client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE ?? 'default' });
+  system = await startE2eSystem('tenant');
+  ({ stack, browser, db, client } = system);
 
   // A report against a seeded deployment, triaged by an analyst, so the tenant gets a real notice with a real link.
   const deployment = await db.deployment.findFirstOrThrow({ where: { state: 'running' }, include: { tenant: true } });
@@ -87,12 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await connection?.close();
-  await db?.$disconnect();
-  await stack?.stop();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
 describe('tenant page', () => {
@@ -128,7 +107,7 @@ describe('tenant page', () => {
     expect(row).toMatchObject({ state: 'remediation_submitted', remediation: 'Took the phishing kit down and rotated the CMS passwords.' });
     expect(row.acknowledgedAt).not.toBeNull();
     expect(dialogs).toEqual([]);
-    await page.screenshot({ path: path.join(dataDir, 'tenant-page.png') });
+    await page.screenshot({ path: path.join(system.dataDir, 'tenant-page.png') });
     await page.close();
   });
 
