@@ -2,26 +2,23 @@
 // remediation window of seconds: notice, reminders, suspension, the tenant page's actions, restore, rejection,
 // extension, reopening, merging, and the audit chain over all of it.
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCaseActivities, signalCaseEvidence } from '../../activities/cases';
-import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
+import type { MailCatcher } from '../../dev/mailcatcher';
 import { caseWorkflowId, type CaseCategory, type CasePolicy, type EvidenceRef } from '../../domain/cases';
 import { verifyAuditLog } from '../../lib/audit';
 import { resetConfigForTests } from '../../lib/config';
-import { createDb, type Db } from '../../lib/db';
-import { log } from '../../lib/log';
+import type { Db } from '../../lib/db';
 import { createMailbox, type Mailbox, type Message } from '../../lib/mailbox';
 import { createCaller } from '../../web/server/root';
 import type { abuseCaseWorkflow } from '../../workflows';
 import { attachEvidenceSignal, caseQuery, decideExtensionUpdate, triageUpdate, verifyRemediationUpdate } from '../../workflows/abuse-case';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 import { maybeRecordHistory } from '../support/histories';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { TestWorker } from '../support/worker';
+import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
 // Seconds instead of hours: a 6-second window with reminders 4 s and 2 s before the deadline.
 const SHORT: CasePolicy = {
@@ -33,7 +30,7 @@ const SHORT: CasePolicy = {
 };
 const HOSTILE = 'Phish kit at <script>alert(1)</script> and "><img src=x onerror=alert(2)>';
 
-let dataDir: string;
+let system: WorkerSystem;
 let database: TestDatabase;
 let db: Db;
 let catcher: MailCatcher;
@@ -42,14 +39,9 @@ let mailbox: Mailbox;
 let tw: TestWorker;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-cases-'));
-  database = await createTestDatabase();
-  db = createDb(database.url);
-  // Only the catcher's warnings: every caught message would otherwise be a log line.
-  catcher = await startMailCatcher({ dataDir, smtpPort: 0, httpPort: 0, log: log.child({ component: 'mail' }, { level: 'warn' }) });
-  mailer = nodemailer.createTransport(catcher.smtpUrl);
+  system = await startWorkerSystem('cases');
+  ({ database, db, catcher, mailer, tw } = system);
   mailbox = createMailbox(catcher.apiUrl);
-  tw = await startTestWorker({ db, mailer });
   // The tenant router reaches the database and Temporal through the process-wide modules, as in the console.
   process.env.DATABASE_URL = database.url;
   process.env.TEMPORAL_ADDRESS = inject('temporalAddress');
@@ -58,12 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tw?.close();
-  mailer?.close();
-  await catcher?.stop();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
 const tenantApi = () => createCaller({ user: null, secure: false, resHeaders: new Headers() });

@@ -2,25 +2,22 @@
 // is stored first, parsed, attributed to the tenant that held the address at the event time, and attached to the
 // one case of its (deployment, category).
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
+import type { MailCatcher } from '../../dev/mailcatcher';
 import { caseWorkflowId } from '../../domain/cases';
 import { verifyAuditLog } from '../../lib/audit';
-import { createDb, type Db } from '../../lib/db';
+import type { Db } from '../../lib/db';
 import { DetectionValidationError, submitDetection } from '../../lib/detections';
 import { IntakeQueueError, storeReport, type StoreReportInput } from '../../lib/intake';
-import { log } from '../../lib/log';
 import { MOVED_RANGE, seed } from '../../prisma/seed';
 import { caseQuery } from '../../workflows/abuse-case';
 import type { IntakeOutcome } from '../../workflows/intake';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { TestDatabase } from '../support/database';
+import type { TestWorker } from '../support/worker';
+import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
-let dataDir: string;
+let system: WorkerSystem;
 let database: TestDatabase;
 let db: Db;
 let catcher: MailCatcher;
@@ -28,22 +25,12 @@ let mailer: Transporter;
 let tw: TestWorker;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-intake-'));
-  database = await createTestDatabase();
-  db = createDb(database.url);
-  await seed(db, { log: log.child({}, { level: 'warn' }) });
-  catcher = await startMailCatcher({ dataDir, smtpPort: 0, httpPort: 0, log: log.child({ component: 'mail' }, { level: 'warn' }) });
-  mailer = nodemailer.createTransport(catcher.smtpUrl);
-  tw = await startTestWorker({ db, mailer });
+  system = await startWorkerSystem('intake', { seed: true });
+  ({ database, db, catcher, mailer, tw } = system);
 });
 
 afterAll(async () => {
-  await tw?.close();
-  mailer?.close();
-  await catcher?.stop();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
 /** An X-ARF v4 login-attack report; every call is a different report unless `id` is repeated. */

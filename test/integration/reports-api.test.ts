@@ -1,26 +1,25 @@
 // POST /api/reports, called as Next calls it (a Request in, a Response out) against PostgreSQL and Temporal:
 // every bad request gets its status and a message; everything authenticated and within limits is kept.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
+import type { MailCatcher } from '../../dev/mailcatcher';
 import { createApiKey, hashApiKey, revokeApiKey, verifyApiKey } from '../../lib/api-keys';
 import { resetConfigForTests } from '../../lib/config';
-import { createDb, type Db } from '../../lib/db';
-import { log } from '../../lib/log';
+import type { Db } from '../../lib/db';
 import { seed } from '../../prisma/seed';
 import { POST } from '../../web/app/api/reports/route';
 import type { IntakeOutcome } from '../../workflows/intake';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { TestDatabase } from '../support/database';
+import type { TestWorker } from '../support/worker';
+import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
 const MAX = 4096;
 const URL_ = 'http://console.test/api/reports';
 
-let dataDir: string;
+let system: WorkerSystem;
 let database: TestDatabase;
 let db: Db;
 let catcher: MailCatcher;
@@ -31,13 +30,8 @@ let keyId: string;
 let reporterId: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-reports-api-'));
-  database = await createTestDatabase();
-  db = createDb(database.url);
-  await seed(db, { log: log.child({}, { level: 'warn' }) });
-  catcher = await startMailCatcher({ dataDir, smtpPort: 0, httpPort: 0, log: log.child({ component: 'mail' }, { level: 'warn' }) });
-  mailer = nodemailer.createTransport(catcher.smtpUrl);
-  tw = await startTestWorker({ db, mailer });
+  system = await startWorkerSystem('reports-api', { seed: true });
+  ({ database, db, catcher, mailer, tw } = system);
   // The route reaches the database and Temporal through the process-wide modules, as in the console.
   process.env.DATABASE_URL = database.url;
   process.env.TEMPORAL_ADDRESS = inject('temporalAddress');
@@ -50,12 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tw?.close();
-  mailer?.close();
-  await catcher?.stop();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
 function xarf(source = '192.0.2.10'): string {

@@ -1,22 +1,22 @@
 // The SMTP intake listener: an ARF mail sent with nodemailer becomes a stored, parsed and attributed report;
 // a mail over the size limit is refused with 552 and leaves nothing behind.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
-import { createDb, type Db } from '../../lib/db';
+import type { MailCatcher } from '../../dev/mailcatcher';
+import type { Db } from '../../lib/db';
 import { log } from '../../lib/log';
 import { startIntakeSmtp, type IntakeSmtp } from '../../intake/smtp';
 import { seed } from '../../prisma/seed';
 import type { IntakeOutcome } from '../../workflows/intake';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTestWorker, type TestWorker } from '../support/worker';
+import type { TestDatabase } from '../support/database';
+import type { TestWorker } from '../support/worker';
+import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
 const MAX = 8 * 1024;
 
-let dataDir: string;
+let system: WorkerSystem;
 let database: TestDatabase;
 let db: Db;
 let catcher: MailCatcher;
@@ -26,13 +26,8 @@ let intake: IntakeSmtp;
 let sender: Transporter;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-smtp-intake-'));
-  database = await createTestDatabase();
-  db = createDb(database.url);
-  await seed(db, { log: log.child({}, { level: 'warn' }) });
-  catcher = await startMailCatcher({ dataDir, smtpPort: 0, httpPort: 0, log: log.child({ component: 'mail' }, { level: 'warn' }) });
-  mailer = nodemailer.createTransport(catcher.smtpUrl);
-  tw = await startTestWorker({ db, mailer });
+  system = await startWorkerSystem('smtp-intake', { seed: true });
+  ({ database, db, catcher, mailer, tw } = system);
   intake = await startIntakeSmtp({ port: 0, db, temporal: tw.client, taskQueue: tw.taskQueue, maxBytes: MAX, log: log.child({}, { level: 'warn' }) });
   sender = nodemailer.createTransport({ host: intake.host, port: intake.port, secure: false, ignoreTLS: true });
 });
@@ -40,12 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sender?.close();
   await intake?.stop();
-  await tw?.close();
-  mailer?.close();
-  await catcher?.stop();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await system?.close();
 });
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/reports', name), 'utf8');
