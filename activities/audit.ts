@@ -1,14 +1,23 @@
-// Workflows write their steps to the hash-chained audit log through this activity.
-import { appendAudit, type AuditInput } from '../lib/audit';
+// Workflows write their steps to the hash-chained audit log through this activity (the sealer chains them).
+import { appendAudit, appendAuditMany, type AuditInput } from '../lib/audit';
 import type { Db } from '../lib/db';
+
+/** An audit entry as a workflow sends it: Temporal carries dates as strings. */
+export type AuditEntry = Omit<AuditInput, 'at'> & { at?: string };
 
 export function createAuditActivities({ db }: { db: Db }) {
   return {
-    async recordAudit(input: AuditInput & { at?: Date | string }): Promise<{ seq: string; hash: string }> {
+    async recordAudit(input: AuditInput & { at?: Date | string }): Promise<{ seq: string }> {
       // Temporal serialises dates to strings on the way in.
       const at = input.at === undefined ? undefined : new Date(input.at);
       const row = await appendAudit(db, { ...input, at });
-      return { seq: row.seq.toString(), hash: row.hash };
+      return { seq: row.seq.toString() };
+    },
+
+    /** Entries in the order given, in one statement (a workflow batches what it did between two waits). */
+    async recordAuditMany(entries: AuditEntry[]): Promise<{ count: number }> {
+      const { count } = await appendAuditMany(db, entries.map((e) => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) })));
+      return { count };
     },
   };
 }

@@ -5,7 +5,6 @@ import type { Db } from '../lib/db';
 import { createAuditActivities } from './audit';
 import { createCaseActivities } from './cases';
 import { createHealthActivities } from './health';
-import { createIntakeActivities } from './intake';
 import { createMailActivities } from './mail';
 
 export interface ActivityDeps {
@@ -23,7 +22,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createMailActivities(deps),
     ...createCaseActivities(deps),
-    ...createIntakeActivities(deps),
   };
 }
 

@@ -1,10 +1,12 @@
-// `safeguard <command>`: operations from a terminal. Later issues add `reports`, `flows`, ...
+// `safeguard <command>`: operations from a terminal.
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit';
 import { registerDbCommands } from './db';
+import { registerFlowsCommands } from './flows';
 import { registerProbeCommand } from './probe';
 import { registerReportsCommands } from './reports';
 import { registerStatusCommand } from './status';
+import { registerVulnsCommands } from './vulns';
 
 const program = new Command()
   .name('safeguard')
@@ -16,6 +18,8 @@ registerAuditCommands(program);
 registerProbeCommand(program);
 registerReportsCommands(program);
 registerStatusCommand(program);
+registerFlowsCommands(program);
+registerVulnsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -40,6 +40,8 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: optionalString,
   /** Base URL of the Temporal UI, used for links from the console to workflows. */
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  /** A workflow bundle built ahead (bundleWorkflowCode): the worker starts without bundling. Unset: bundled at start. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
   /** SMTP server for outgoing mail. Unset: the embedded mail catcher. */
   SMTP_URL: optionalString.pipe(z.url().optional()),
   /** HTTP API of the mail catcher (Mailpit-compatible); the console's mailbox page and the tests read it. */

@@ -1,15 +1,14 @@
-// The one door for every report: the raw bytes are stored with their SHA-256 first, then the intake workflow
-// (workflows/intake.ts) parses, attributes and routes them. An identical resubmission is counted, never duplicated.
+// The one door for every report: the raw bytes are stored with their SHA-256 first, then the intake pipeline
+// (lib/intake-pipeline.ts) parses, attributes and routes them to their cases. An identical resubmission is counted,
+// never duplicated. Whatever happens after the bytes are stored, nothing is lost: the intake sweeper finishes it.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { ReportChannel } from '../generated/prisma/client';
-import type { intakeReportWorkflow } from '../workflows/intake';
 import { appendAudit } from './audit';
 import { config } from './config';
 import type { Db } from './db';
-
-export const reportWorkflowId = (reportId: string) => `report:${reportId}`;
+import { processReport, type IntakeOutcome } from './intake-pipeline';
+import { childLogger } from './log';
 
 export interface StoreReportInput {
   raw: Uint8Array;
@@ -22,7 +21,7 @@ export interface StoreReportInput {
 }
 
 export interface StoreReportOptions {
-  /** Where the intake workflow runs; defaults to TEMPORAL_TASK_QUEUE. */
+  /** Where case workflows run; defaults to TEMPORAL_TASK_QUEUE. */
   taskQueue?: string;
   /** Who stored it, for the audit log (an API key id, "smtp", "cli"). */
   actor?: { type: string; id: string };
@@ -34,9 +33,30 @@ export interface StoredReport {
   reportId: string;
   duplicate: boolean;
   submissionCount: number;
-  /** The report's parse status as it stands (pending until the workflow has parsed it). */
+  /** How far intake got: routed to its cases (none listed for a resubmission of a routed report), in the inbox, or
+   * held; `queued` when it could not finish now (Temporal or the database unreachable) and the sweeper will. */
+  intake: IntakeOutcome | { reportId: string; outcome: 'queued'; reason: string };
+}
+
+const log = childLogger('intake');
+
+interface RowState {
+  id: string;
+  submissionCount: number;
+  inserted: boolean;
   parseStatus: 'pending' | 'parsed' | 'failed';
-  workflowId: string;
+  attribution: 'pending' | 'attributed' | 'unattributed';
+  routedAt: Date | null;
+  parseError: string | null;
+  attributionNote: string | null;
+}
+
+function stateOf(row: RowState): StoredReport['intake'] {
+  const reportId = row.id;
+  if (row.parseStatus === 'failed') return { reportId, outcome: 'parse_failed', error: row.parseError ?? 'the report could not be parsed' };
+  if (row.attribution === 'unattributed') return { reportId, outcome: 'unattributed', note: row.attributionNote ?? '' };
+  if (row.routedAt) return { reportId, outcome: 'routed', cases: [] };
+  return { reportId, outcome: 'queued', reason: 'an earlier submission of this report is still in intake' };
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -59,7 +79,7 @@ export function effectiveContentType(contentType: string, filename?: string): st
   return generic && ext && BY_EXTENSION[ext] ? BY_EXTENSION[ext] : given;
 }
 
-/** Stores the bytes verbatim (or counts a resubmission), audits it, then starts the intake workflow once per report.
+/** Stores the bytes verbatim (or counts a resubmission), audits it, then takes it through intake at once.
  * `temporal` may be a function that connects, so a report is stored even while Temporal is unreachable. */
 export async function storeReport(
   db: Db,
@@ -73,14 +93,15 @@ export async function storeReport(
   const now = new Date();
   const stored = await db.$transaction(async (tx) => {
     // One statement, so two identical reports arriving together make one row with a count of two.
-    const rows = await tx.$queryRaw<{ id: string; submissionCount: number; inserted: boolean; parseStatus: StoredReport['parseStatus'] }[]>`
+    const rows = await tx.$queryRaw<RowState[]>`
       INSERT INTO "AbuseReport" (id, channel, "reporterId", "contentType", raw, sha256, "sizeBytes", "reporterEmail",
                                  "receivedAt", "lastReceivedAt", "sourceIps", warnings, "reportedUrls")
       VALUES (${randomUUID()}::uuid, ${input.channel}::"ReportChannel", ${input.reporterId ?? null}::uuid, ${contentType}, ${raw},
               ${hash}, ${raw.byteLength}, ${input.reporterEmail ?? null}, ${now}, ${now}, '{}', '{}', '{}')
       ON CONFLICT (sha256) DO UPDATE
         SET "submissionCount" = "AbuseReport"."submissionCount" + 1, "lastReceivedAt" = EXCLUDED."lastReceivedAt"
-      RETURNING id::text AS id, "submissionCount", (xmax = 0) AS inserted, "parseStatus"::text AS "parseStatus"`;
+      RETURNING id::text AS id, "submissionCount", (xmax = 0) AS inserted, "parseStatus"::text AS "parseStatus",
+                attribution::text AS attribution, "routedAt", "parseError", "attributionNote"`;
     const row = rows[0]!;
     await appendAudit(tx, {
       actorType: opts.actor?.type ?? 'intake',
@@ -104,28 +125,18 @@ export async function storeReport(
     return row;
   });
 
-  const workflowId = reportWorkflowId(stored.id);
-  // A resubmission of a report whose workflow never started (a crash between the two steps) starts it now.
-  if (!opts.hold && (stored.inserted || stored.parseStatus === 'pending')) {
-    try {
-      // Connected only now: with Temporal down the report is still kept, and sending it again queues it.
-      const client = typeof temporal === 'function' ? await temporal() : temporal;
-      await startIntake(client, stored.id, 'once', opts.taskQueue);
-    } catch (err) {
-      throw new IntakeQueueError(stored.id, err);
-    }
-  }
-  return { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount, parseStatus: stored.parseStatus, workflowId };
-}
-
-/** The report is stored but its workflow could not be started; sending it again starts it (and is counted, not duplicated). */
-export class IntakeQueueError extends Error {
-  constructor(
-    readonly reportId: string,
-    cause: unknown,
-  ) {
-    super(`report ${reportId} is stored but could not be queued for processing: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'IntakeQueueError';
+  const base = { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount };
+  if (opts.hold) return { ...base, intake: { reportId: stored.id, outcome: 'held' } };
+  // A resubmission says where the first one got; one whose intake never finished is the sweeper's to finish.
+  if (!stored.inserted) return { ...base, intake: stateOf(stored) };
+  try {
+    // Connected only now: with Temporal down the report is still kept, and the sweeper routes it later.
+    const client = typeof temporal === 'function' ? await temporal() : temporal;
+    const intake = await processReport(db, client, stored.id, { taskQueue: opts.taskQueue ?? config().TEMPORAL_TASK_QUEUE, actor: opts.actor });
+    return { ...base, intake };
+  } catch (err) {
+    log.warn({ err, reportId: stored.id }, 'report stored; intake will be finished by the sweeper');
+    return { ...base, intake: { reportId: stored.id, outcome: 'queued', reason: err instanceof Error ? err.message : String(err) } };
   }
 }
 
@@ -141,29 +152,4 @@ export interface ParsedReportFields {
   summary: string;
   /** The full normalised form, kept as JSON on the row. */
   normalized: unknown;
-}
-
-/**
- * Starts the intake workflow of a stored report. `once`: unless an intake of it ever ran (so a repeat is harmless);
- * `again`: once more after an earlier run finished (an inbox retry), refused while one is running.
- */
-export async function startIntake(
-  temporal: Client,
-  reportId: string,
-  mode: 'once' | 'again',
-  taskQueue: string = config().TEMPORAL_TASK_QUEUE,
-): Promise<{ workflowId: string; started: boolean }> {
-  const workflowId = reportWorkflowId(reportId);
-  try {
-    await temporal.workflow.start<typeof intakeReportWorkflow>('intakeReportWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [reportId],
-      workflowIdReusePolicy: mode === 'once' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
-    return { workflowId, started: true };
-  } catch (err) {
-    if (mode === 'once' && err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
-    throw err;
-  }
 }

@@ -10,10 +10,12 @@ import {
   defineSignal,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { AuditEntry } from '../activities/audit';
 import type { CaseEmailKind, CaseStateRow } from '../activities/cases';
 import type {
   CaseInput,
@@ -25,10 +27,11 @@ import type {
   TriageDecision,
 } from '../domain/cases';
 import { durationMs } from '../domain/durations';
-import { dbWrite, mail } from './options';
+import { dbWrite, mail, providerCall } from './options';
 
-const cases = proxyActivities<Activities>(dbWrite);
-const mailer = proxyActivities<Activities>(mail);
+const cases = proxyLocalActivities<Activities>(dbWrite);
+const mailer = proxyLocalActivities<Activities>(mail);
+const provider = proxyActivities<Activities>(providerCall);
 
 // ── Messages ──
 export const attachEvidenceSignal = defineSignal<[EvidenceRef]>('attachEvidence');
@@ -67,8 +70,18 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
   let triaging = false;
 
   // ── Side effects, each audited ──
-  const audit = (action: string, actor: Actor, data: Record<string, unknown> = {}) =>
-    cases.recordAudit({ actorType: actor.type, actorId: actor.id, action, subjectType: 'case', subjectId: s.caseId || workflowId, data: { workflowId, ...data } });
+  // Audit entries are queued with the workflow's time and written in order, many per local activity: whenever the
+  // workflow is about to wait, and before it ends or continues as new.
+  const auditQueue: AuditEntry[] = [];
+  let auditing: Promise<unknown> = Promise.resolve();
+  const audit = (action: string, actor: Actor, data: Record<string, unknown> = {}): void => {
+    auditQueue.push({ actorType: actor.type, actorId: actor.id, action, subjectType: 'case', subjectId: s.caseId || workflowId, data: { workflowId, ...data }, at: new Date().toISOString() });
+  };
+  const flushAudit = (): Promise<unknown> =>
+    (auditing = auditing.then(() => {
+      const batch = auditQueue.splice(0);
+      return batch.length ? cases.recordAuditMany(batch) : undefined;
+    }));
 
   // Row writes run one after another and each sends the state as it is then, so the row never goes back in time.
   let syncing: Promise<void> = Promise.resolve();
@@ -81,14 +94,14 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     const from = s.state;
     s.state = state;
     await sync();
-    await audit('case.state_changed', actor, { from, to: state, ...data });
+    audit('case.state_changed', actor, { from, to: state, ...data });
   }
 
   /** Sends one email kind; the key (with the case's opening cycle) makes a retry send nothing twice. */
   async function email(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}) {
     const idempotencyKey = kind === 'reporter_ack' ? kind : `${kind}:${s.caseId}:${s.cycle ?? 0}:${key}`;
     const { sent } = await mailer.notifyCase({ caseId: s.caseId, kind, key: idempotencyKey, ...extra });
-    if (sent.length > 0) await audit('case.email_sent', system, { kind, emails: sent });
+    if (sent.length > 0) audit('case.email_sent', system, { kind, emails: sent });
   }
 
   function caseRow(): CaseStateRow {
@@ -129,9 +142,12 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
           try {
             await cases.checkMergeTarget({ caseId: s.caseId, intoWorkflowId: decision.intoWorkflowId });
           } catch (err) {
-            // The activity's reason (unknown, closed, itself) becomes the update's refusal.
-            const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-            throw ApplicationFailure.nonRetryable(cause, 'MergeRefused');
+            // The activity's reason (unknown, closed, itself) becomes the update's refusal: the innermost cause,
+            // without the failure-type prefix a local activity's failure carries in its message.
+            let root: unknown = err;
+            while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+            const reason = root instanceof Error ? root.message.replace(/^ApplicationFailure: /, '') : String(err);
+            throw ApplicationFailure.nonRetryable(reason, 'MergeRefused');
           }
         }
         s.triage = decision;
@@ -156,7 +172,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       if (s.acknowledgedAt) return s;
       s.acknowledgedAt = nowIso();
       await sync();
-      await audit('case.tenant_acknowledged', tenant);
+      audit('case.tenant_acknowledged', tenant);
       return s;
     },
     { validator: () => requireNoticed() },
@@ -170,7 +186,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       s.acknowledgedAt ??= s.remediation.submittedAt;
       if (s.state === 'notified') await transition('remediation_submitted', tenant);
       else await sync();
-      await audit('case.remediation_submitted', tenant, { description: s.remediation.description });
+      audit('case.remediation_submitted', tenant, { description: s.remediation.description });
       later(email('remediation_submitted', String(s.refusals ?? 0)));
       return s;
     },
@@ -192,7 +208,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       s.extensionRequest = { reason: req.reason.trim(), requested: req.requested };
       s.extensionStatus = 'requested';
       await sync();
-      await audit('case.extension_requested', tenant, { ...s.extensionRequest });
+      audit('case.extension_requested', tenant, { ...s.extensionRequest });
       later(email('extension_requested', 'request'));
       return s;
     },
@@ -226,7 +242,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
         armReminders();
       }
       await sync();
-      await audit(approve ? 'case.extension_granted' : 'case.extension_refused', { type: 'user', id: by }, { note, deadlineAt: s.deadlineAt });
+      audit(approve ? 'case.extension_granted' : 'case.extension_refused', { type: 'user', id: by }, { note, deadlineAt: s.deadlineAt });
       later(email(approve ? 'extension_granted' : 'extension_refused', 'decision', { note }));
       return s;
     },
@@ -244,7 +260,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     async (verdict) => {
       s.remediationVerdict = verdict;
       const analyst: Actor = { type: 'user', id: verdict.by };
-      await audit(verdict.accepted ? 'case.remediation_verified' : 'case.remediation_refused', analyst, { note: verdict.note });
+      audit(verdict.accepted ? 'case.remediation_verified' : 'case.remediation_refused', analyst, { note: verdict.note });
       if (!verdict.accepted) {
         // Refused: the tenant may describe a new remediation; the deadline (or the suspension) stands.
         s.refusals = (s.refusals ?? 0) + 1;
@@ -291,7 +307,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       const batch = s.pendingEvidence.splice(0, 100);
       const { reportCount, missing } = await cases.attachEvidence({ caseId: s.caseId, evidence: batch });
       s.evidence = reportCount;
-      await audit('case.evidence_attached', system, { evidence: batch.map(({ kind, id }) => ({ kind, id })), missing, reportCount });
+      audit('case.evidence_attached', system, { evidence: batch.map(({ kind, id }) => ({ kind, id })), missing, reportCount });
       await email('reporter_ack', 'ack', { reportIds: batch.map((e) => e.id) });
       const skipping = batch.find((e) => policy.skipTriageOn?.includes(e.kind));
       if (s.state === 'triage' && !s.triage && !triaging && skipping) {
@@ -306,9 +322,11 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
   async function waitFor(done: () => boolean, timeoutMs?: number): Promise<boolean> {
     const until = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     for (;;) {
-      const wake = () => done() || s.pendingEvidence.length > 0 || tooLong();
+      await flushAudit();
+      const wake = () => done() || s.pendingEvidence.length > 0 || auditQueue.length > 0 || tooLong();
       const fired = until === undefined ? (await condition(wake), true) : await condition(wake, Math.max(until - Date.now(), 1));
       await drainEvidence();
+      await flushAudit();
       if (done()) return true;
       if (!fired) return false;
       if (tooLong()) await carryOn();
@@ -319,6 +337,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
     await Promise.all([syncing, ...background]);
+    await flushAudit();
     return continueAsNew<typeof abuseCaseWorkflow>({ ...input, carried: s });
   }
 
@@ -336,7 +355,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     await waitFor(() => s.triage !== undefined);
     const decision = s.triage!;
     const decider: Actor = decision.by === 'policy' ? system : { type: 'user', id: decision.by };
-    await audit(`case.triage_${decision.action}`, decider, { ...decision });
+    audit(`case.triage_${decision.action}`, decider, { ...decision });
 
     if (decision.action === 'reject') {
       await transition('rejected', decider, { reason: decision.reason });
@@ -356,7 +375,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     s.noticeCount++;
     const reminders = armReminders();
     await transition('notified', decider, { severity: s.severity });
-    await audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
+    audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
     await email('notice', String(s.noticeCount));
   }
 
@@ -371,7 +390,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       await suspend();
     } else if (reminder) {
       s.remindersSent.push(reminder.index);
-      await audit('case.reminder_due', system, { offset: policy.reminderOffsets[reminder.index], deadlineAt: s.deadlineAt });
+      audit('case.reminder_due', system, { offset: policy.reminderOffsets[reminder.index], deadlineAt: s.deadlineAt });
       await email('reminder', `${s.deadlineAt}:${reminder.index}`);
     }
   }
@@ -379,9 +398,9 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
   // ── Suspended: wait for verified remediation, then restore ──
   if (s.suspended) {
     await waitFor(remediationAccepted);
-    const restored = await cases.restoreDeployment({ deploymentId, caseId: s.caseId, key: `restore:${s.caseId}:${s.cycle ?? 0}` });
+    const restored = await provider.restoreDeployment({ deploymentId, caseId: s.caseId, key: `restore:${s.caseId}:${s.cycle ?? 0}` });
     s.suspended = false;
-    await audit('case.deployment_restored', system, { deploymentId, providerActionId: restored.actionId, actedNow: restored.actedNow });
+    audit('case.deployment_restored', system, { deploymentId, providerActionId: restored.actionId, actedNow: restored.actedNow });
     await email('restored', 'restored');
   } else {
     await email('closed', 'closed');
@@ -396,8 +415,8 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     // Flag first: from here on no extension can be granted (the validators look at it).
     s.suspended = true;
     s.everSuspended = true;
-    await audit('case.deadline_reached', system, { deadlineAt: s.deadlineAt, remediationSubmitted: Boolean(s.remediation) });
-    const action = await cases.suspendDeployment({ deploymentId, caseId: s.caseId, key: `suspend:${s.caseId}:${s.cycle ?? 0}` });
+    audit('case.deadline_reached', system, { deadlineAt: s.deadlineAt, remediationSubmitted: Boolean(s.remediation) });
+    const action = await provider.suspendDeployment({ deploymentId, caseId: s.caseId, key: `suspend:${s.caseId}:${s.cycle ?? 0}` });
     await transition('suspended', system, { deploymentId, providerActionId: action.actionId, actedNow: action.actedNow });
     await email('suspended', 'suspended');
   }
@@ -406,6 +425,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
   async function finish(outcome: CaseOutcome): Promise<CaseOutcome> {
     await condition(allHandlersFinished);
     await Promise.all([syncing, ...background]);
+    await flushAudit();
     if (s.pendingEvidence.length > 0) {
       const pending = s.pendingEvidence;
       await continueAsNew<typeof abuseCaseWorkflow>({ ...input, carried: undefined, ...reopenWith(pending) });

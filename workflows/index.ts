@@ -1,4 +1,3 @@
 // Every workflow the worker serves. Deterministic code only below this folder.
 export { healthProbeWorkflow } from './health-probe';
 export { abuseCaseWorkflow } from './abuse-case';
-export { intakeReportWorkflow } from './intake';

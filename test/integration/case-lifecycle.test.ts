@@ -1,34 +1,26 @@
 // The case lifecycle on a real Temporal dev server, a real worker, PostgreSQL and the mail catcher, with a
 // remediation window of seconds: notice, reminders, suspension, the tenant page's actions, restore, rejection,
 // extension, reopening, merging, and the audit chain over all of it.
-import { createHash, randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCaseActivities, signalCaseEvidence } from '../../activities/cases';
+import { createCaseActivities } from '../../activities/cases';
 import type { MailCatcher } from '../../dev/mailcatcher';
 import { caseWorkflowId, type CaseCategory, type CasePolicy, type EvidenceRef } from '../../domain/cases';
-import { verifyAuditLog } from '../../lib/audit';
+import { sealAllAudit, verifyAuditLog } from '../../lib/audit';
 import { resetConfigForTests } from '../../lib/config';
 import type { Db } from '../../lib/db';
-import { createMailbox, type Mailbox, type Message } from '../../lib/mailbox';
+import { createMailbox, type Mailbox } from '../../lib/mailbox';
 import { createCaller } from '../../web/server/root';
 import type { abuseCaseWorkflow } from '../../workflows';
 import { attachEvidenceSignal, caseQuery, decideExtensionUpdate, triageUpdate, verifyRemediationUpdate } from '../../workflows/abuse-case';
 import type { TestDatabase } from '../support/database';
 import { maybeRecordHistory } from '../support/histories';
+import { createCaseFixtures, HOSTILE, linkToken, SHORT_POLICY, type CaseFixtures, type CaseRow, type TenantFixture } from '../support/case-fixtures';
 import type { TestWorker } from '../support/worker';
 import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
-// Seconds instead of hours: a 6-second window with reminders 4 s and 2 s before the deadline.
-const SHORT: CasePolicy = {
-  skipTriage: false,
-  defaultSeverity: 'medium',
-  remediationWindow: 6_000,
-  reminderOffsets: [4_000, 2_000],
-  maxExtension: 10_000,
-};
-const HOSTILE = 'Phish kit at <script>alert(1)</script> and "><img src=x onerror=alert(2)>';
+const SHORT = SHORT_POLICY;
 
 let system: WorkerSystem;
 let database: TestDatabase;
@@ -37,11 +29,13 @@ let catcher: MailCatcher;
 let mailer: Transporter;
 let mailbox: Mailbox;
 let tw: TestWorker;
+let fx: CaseFixtures;
 
 beforeAll(async () => {
   system = await startWorkerSystem('cases');
   ({ database, db, catcher, mailer, tw } = system);
   mailbox = createMailbox(catcher.apiUrl);
+  fx = createCaseFixtures({ db, client: tw.client, mailbox });
   // The tenant router reaches the database and Temporal through the process-wide modules, as in the console.
   process.env.DATABASE_URL = database.url;
   process.env.TEMPORAL_ADDRESS = inject('temporalAddress');
@@ -55,101 +49,16 @@ afterAll(async () => {
 
 const tenantApi = () => createCaller({ user: null, secure: false, resHeaders: new Headers() });
 
-async function makeTenant(tag: string) {
-  const n = randomUUID().slice(0, 8);
-  const tenant = await db.tenant.create({
-    data: {
-      slug: `${tag}-${n}`,
-      name: `Tenant ${tag} ${n}`,
-      timeZone: 'Europe/Berlin',
-      securityContactEmail: `security-${tag}-${n}@tenant.example`,
-      ownerName: 'Owner',
-      ownerEmail: `owner-${tag}-${n}@tenant.example`,
-    },
-  });
-  const sub = await db.subscription.create({ data: { tenantId: tenant.id, name: 'main' } });
-  const deployment = await db.deployment.create({ data: { tenantId: tenant.id, subscriptionId: sub.id, name: `web-${n}` } });
-  return { tenant, deployment, contact: tenant.securityContactEmail! };
-}
-
-type Fixture = Awaited<ReturnType<typeof makeTenant>>;
-
-async function makeReport(f: Fixture, category: CaseCategory, opts: { channel?: 'api' | 'detection'; summary?: string } = {}) {
-  const raw = Buffer.from(`report ${randomUUID()}`);
-  const reporterEmail = `reporter-${randomUUID().slice(0, 8)}@reporter.example`;
-  const report = await db.abuseReport.create({
-    data: {
-      channel: opts.channel ?? 'api',
-      contentType: 'text/plain',
-      raw,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      sizeBytes: raw.length,
-      parseStatus: 'parsed',
-      category,
-      sourceIps: ['192.0.2.10'],
-      reportedUrls: ['http://192.0.2.10/login'],
-      summary: opts.summary ?? HOSTILE,
-      reporterEmail: opts.channel === 'detection' ? null : reporterEmail,
-      attribution: 'attributed',
-      tenantId: f.tenant.id,
-      deploymentId: f.deployment.id,
-    },
-  });
-  return { report, reporterEmail };
-}
-
-async function openCase(f: Fixture, category: CaseCategory, reportId: string, policy: CasePolicy = SHORT, kind: 'report' | 'detection' = 'report') {
-  const handle = await signalCaseEvidence(tw.client, {
-    taskQueue: tw.taskQueue,
-    deploymentId: f.deployment.id,
-    tenantId: f.tenant.id,
-    category,
-    evidence: { kind, id: reportId, receivedAt: new Date().toISOString() },
-    policy,
-  });
-  return handle as WorkflowHandle<typeof abuseCaseWorkflow>;
-}
-
-const to = (address: string) => (m: { To: { Address: string }[] }) => m.To.some((t) => t.Address === address);
-const mail = (address: string, subject: string, timeoutMs = 20_000): Promise<Message> =>
-  mailbox.waitForMessage((m) => to(address)(m) && m.Subject.includes(subject), { timeoutMs, intervalMs: 100 });
-
-/** Waits until `n` messages to `address` with `subject` in their subject have arrived. */
-async function mails(address: string, subject: string, n: number, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const page = await mailbox.listMessages({ limit: 200 });
-    const found = page.messages.filter((m) => to(address)(m) && m.Subject.includes(subject));
-    if (found.length >= n) return found;
-    if (Date.now() > until) throw new Error(`expected ${n} "${subject}" messages to ${address}, found ${found.length}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function caseRow(workflowId: string) {
-  return db.case.findUniqueOrThrow({ where: { workflowId } });
-}
-
-async function waitForRow(workflowId: string, pred: (row: Awaited<ReturnType<typeof caseRow>>) => boolean, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await db.case.findUnique({ where: { workflowId } });
-    if (row && pred(row)) return row;
-    if (Date.now() > until) throw new Error(`case ${workflowId} did not reach the expected state; last: ${JSON.stringify(row)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const linkToken = (text: string) => {
-  const m = /http:\/\/console\.test\/t\/([A-Za-z0-9_-]{43})/.exec(text);
-  if (!m) throw new Error(`no tenant link in:\n${text}`);
-  return m[1]!;
-};
-
-async function auditActions(caseId: string) {
-  const rows = await db.auditEvent.findMany({ where: { subjectType: 'case', subjectId: caseId }, orderBy: { seq: 'asc' } });
-  return rows.map((r) => r.action);
-}
+type Fixture = TenantFixture;
+const makeTenant = (tag: string) => fx.makeTenant(tag);
+const makeReport = (...args: Parameters<CaseFixtures['makeReport']>) => fx.makeReport(...args);
+const openCase = (f: Fixture, category: CaseCategory, reportId: string, policy: CasePolicy = SHORT, kind: 'report' | 'detection' = 'report') =>
+  fx.openCase(f, category, reportId, { policy, kind, taskQueue: tw.taskQueue });
+const mail = (address: string, subject: string, timeoutMs?: number) => fx.mail(address, subject, timeoutMs);
+const mails = (address: string, subject: string, n: number, timeoutMs?: number) => fx.mails(address, subject, n, timeoutMs);
+const caseRow = (workflowId: string) => fx.caseRow(workflowId);
+const waitForRow = (workflowId: string, pred: (row: CaseRow) => boolean, timeoutMs?: number) => fx.waitForRow(workflowId, pred, timeoutMs);
+const auditActions = (caseId: string) => fx.auditActions(caseId);
 
 describe('abuse case lifecycle', () => {
   it('notifies, reminds, suspends at the deadline, and restores after the tenant remediates and an analyst verifies', async () => {
@@ -236,7 +145,8 @@ describe('abuse case lifecycle', () => {
     const sent = await db.notification.findMany({ where: { caseId: closed.id, status: 'sent' } });
     const count = (kind: string) => sent.filter((n) => n.kind === kind).length;
     expect([count('notice'), count('reminder'), count('suspended'), count('restored')]).toEqual([1, 2, 1, 1]);
-    await expect(verifyAuditLog(db)).resolves.toMatchObject({ ok: true });
+    await sealAllAudit(db);
+    await expect(verifyAuditLog(db)).resolves.toMatchObject({ ok: true, unsealed: 0 });
   });
 
   it('closes without suspension when remediation is verified before the deadline (detections skip triage by policy)', async () => {
@@ -482,6 +392,7 @@ describe('abuse case lifecycle', () => {
     await activities.restoreDeployment({ deploymentId: f.deployment.id, caseId: kase.id, key: `${key}:restore` });
     await expect(db.deployment.findUniqueOrThrow({ where: { id: f.deployment.id } })).resolves.toMatchObject({ state: 'running' });
     await expect(activities.suspendDeployment({ deploymentId: randomUUID(), caseId: kase.id, key: `${key}:x` })).rejects.toThrow(/does not exist/);
-    await expect(verifyAuditLog(db)).resolves.toMatchObject({ ok: true });
+    await sealAllAudit(db);
+    await expect(verifyAuditLog(db)).resolves.toMatchObject({ ok: true, unsealed: 0 });
   });
 });

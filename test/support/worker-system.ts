@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
+import { startAuditSealer } from '../../lib/audit';
 import { createDb, type Db } from '../../lib/db';
 import { log } from '../../lib/log';
 import { seed } from '../../prisma/seed';
@@ -30,6 +31,7 @@ export async function startWorkerSystem(name: string, opts: { seed?: boolean } =
   const catcher = await startMailCatcher({ dataDir, smtpPort: 0, httpPort: 0, log: log.child({ component: 'mail' }, { level: 'warn' }) });
   const mailer = nodemailer.createTransport(catcher.smtpUrl);
   const tw = await startTestWorker({ db, mailer });
+  const sealer = startAuditSealer(db);
   return {
     dataDir,
     database,
@@ -38,6 +40,7 @@ export async function startWorkerSystem(name: string, opts: { seed?: boolean } =
     mailer,
     tw,
     async close() {
+      await sealer.stop();
       await tw.close();
       mailer.close();
       await catcher.stop();

@@ -160,7 +160,7 @@ function InboxReport({ report, onChanged }: { report: InboxRow; onChanged: () =>
       <button type="button" onClick={() => retry.mutate({ reportId: report.id })} disabled={retry.isPending} data-testid="inbox-retry">
         Retry intake
       </button>
-      {retry.isSuccess && <p className="ok">Intake started ({retry.data.workflowId}).</p>}
+      {retry.isSuccess && <p className="ok" data-testid="inbox-retry-result">{retryOutcome(retry.data)}</p>}
       <FormError error={retry.error} testId="inbox-retry-error" />
       <h3>Assign to a deployment</h3>
       <form onSubmit={submitAssign} data-testid="inbox-assign-form">
@@ -200,4 +200,11 @@ function InboxReport({ report, onChanged }: { report: InboxRow; onChanged: () =>
       <FormError error={assign.error} testId="inbox-assign-error" />
     </article>
   );
+}
+
+function retryOutcome(result: { outcome: string; cases?: string[]; error?: string; note?: string }): string {
+  if (result.outcome === 'routed') return `Routed to ${result.cases?.join(', ') || 'its case'}.`;
+  if (result.outcome === 'parse_failed') return `Still does not parse: ${result.error ?? ''}`;
+  if (result.outcome === 'unattributed') return `Still not attributed: ${result.note ?? ''}`;
+  return `Intake: ${result.outcome}.`;
 }

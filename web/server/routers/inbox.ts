@@ -7,10 +7,10 @@ import { CASE_CATEGORIES, type CaseCategory } from '../../../domain/cases';
 import { appendAudit } from '../../../lib/audit';
 import { config } from '../../../lib/config';
 import { db } from '../../../lib/db';
-import { IntakeQueueError, storeReport } from '../../../lib/intake';
+import { storeReport } from '../../../lib/intake';
 import { getTemporalClient } from '../../../lib/temporal';
 import { assignInput, inboxListInput, reportRef, uploadEmlInput } from '../case-inputs';
-import { startIntake } from '../../../lib/intake';
+import { processReport } from '../../../lib/intake-pipeline';
 import { withTemporalErrors } from '../temporal-errors';
 import { protectedProcedure, router } from '../trpc';
 
@@ -91,26 +91,25 @@ export const inboxRouter = router({
     }),
   ),
 
-  /** Runs the intake again (after a parser fix or a new allocation); refused while it is still running. */
+  /** Runs the intake again from parsing (after a parser fix or a new allocation). */
   retry: protectedProcedure.input(reportRef).mutation(async ({ ctx, input }) => {
     const report = await findReport(input.reportId);
     if (report.channel === 'web_form' && !report.confirmedAt) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'The reporter has not confirmed this web-form report yet.' });
     }
     const client = await getTemporalClient();
-    // A finished intake may run again; a running one may not run twice.
-    const { workflowId } = await withTemporalErrors(() => startIntake(client, report.id, 'again'), {
-      alreadyStarted: 'This report is being processed right now; wait for it to finish.',
-    });
+    const result = await withTemporalErrors(() =>
+      processReport(db(), client, report.id, { again: true, taskQueue: config().TEMPORAL_TASK_QUEUE, actor: { type: 'user', id: ctx.user.email } }),
+    );
     await appendAudit(db(), {
       actorType: 'user',
       actorId: ctx.user.email,
       action: 'report.intake_retried',
       subjectType: 'report',
       subjectId: report.id,
-      data: { workflowId, previous: { parseStatus: report.parseStatus, attribution: report.attribution } },
+      data: { outcome: result.outcome, previous: { parseStatus: report.parseStatus, attribution: report.attribution } },
     });
-    return { workflowId };
+    return result;
   }),
 
   /** Attributes a report by hand and attaches it to the (deployment, category) case. */
@@ -163,10 +162,7 @@ export const inboxRouter = router({
       await getTemporalClient(),
       { raw, channel: 'mail', contentType: 'message/rfc822', filename: input.filename },
       { actor: { type: 'user', id: ctx.user.email } },
-    ).catch((err: unknown) => {
-      if (err instanceof IntakeQueueError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: `${err.message}. Upload it again to retry.`, cause: err });
-      throw err;
-    });
-    return { reportId: stored.reportId, duplicate: stored.duplicate, submissionCount: stored.submissionCount };
+    );
+    return { reportId: stored.reportId, duplicate: stored.duplicate, submissionCount: stored.submissionCount, outcome: stored.intake.outcome };
   }),
 });

@@ -10,12 +10,17 @@ import { categoryLabel } from '../../../domain/notices';
 import { createAccessLink, verifyAccessLink } from '../../../lib/access-links';
 import { appendAudit } from '../../../lib/audit';
 import { db } from '../../../lib/db';
+import { childLogger } from '../../../lib/log';
 import { mailTransport } from '../../../lib/mail';
 import { getTemporalClient } from '../../../lib/temporal';
 import { publicReportInput } from '../case-inputs';
-import { startIntake, storeReport } from '../../../lib/intake';
+import { storeReport } from '../../../lib/intake';
+import { processReport } from '../../../lib/intake-pipeline';
+import { config } from '../../../lib/config';
 import { AttemptLimiter } from '../rate-limit';
 import { publicProcedure, router } from '../trpc';
+
+const log = childLogger('public-report');
 
 export const REPORT_CONFIRMATION = 'report_confirmation';
 export const CONFIRMATION_TTL_MS = 7 * 24 * 3600_000;
@@ -114,9 +119,13 @@ export const publicReportRouter = router({
     }
     const ids = verdict.link.subjectId.split(',');
     await db().abuseReport.updateMany({ where: { id: { in: ids }, confirmedAt: null }, data: { confirmedAt: new Date() } });
-    // Start before the link is spent: should Temporal be away, the same link works again later.
-    const temporal = await getTemporalClient();
-    for (const id of ids) await startIntake(temporal, id, 'once');
+    // Confirmed reports are the sweeper's to finish should this fail, so the link may be spent either way.
+    try {
+      const temporal = await getTemporalClient();
+      for (const id of ids) await processReport(db(), temporal, id, { taskQueue: config().TEMPORAL_TASK_QUEUE, actor: { type: 'reporter', id: verdict.link.email ?? 'unknown' } });
+    } catch (err) {
+      log.warn({ err, reports: ids }, 'confirmed web-form reports queued for the intake sweeper');
+    }
     const consumed = await verifyAccessLink(input.token, { purpose: REPORT_CONFIRMATION, consume: true }, db());
     if (consumed.ok) {
       await appendAudit(db(), {

@@ -4,7 +4,7 @@
 import { verifyApiKey, bearerToken } from '../../../../lib/api-keys';
 import { config } from '../../../../lib/config';
 import { db } from '../../../../lib/db';
-import { IntakeQueueError, storeReport } from '../../../../lib/intake';
+import { storeReport } from '../../../../lib/intake';
 import { childLogger } from '../../../../lib/log';
 import { getTemporalClient } from '../../../../lib/temporal';
 
@@ -86,16 +86,14 @@ export async function POST(req: Request): Promise<Response> {
         reportId: stored.reportId,
         duplicate: stored.duplicate,
         submissionCount: stored.submissionCount,
-        status: stored.duplicate ? stored.parseStatus : 'accepted',
+        status: 'accepted',
+        // routed, unattributed, parse_failed (a person looks at it), or queued (finished later, nothing is lost)
+        intake: stored.intake.outcome,
         ...(notice ? { notice } : {}),
       },
       { status: 202, headers: { 'cache-control': 'no-store' } },
     );
   } catch (err) {
-    if (err instanceof IntakeQueueError) {
-      log.error({ err, reportId: err.reportId }, 'report stored but not queued');
-      return problem(503, 'not_queued', `${err.message}. Send the same report again later: it will be counted, not duplicated.`, { 'retry-after': '30' });
-    }
     log.error({ err }, 'storing a report failed');
     return problem(503, 'unavailable', 'the report could not be stored; nothing was kept. Try again later.', { 'retry-after': '30' });
   }

@@ -1,0 +1,226 @@
+// `npm run bench:intake`: the abuse desk's intake, end to end on the local stack (Temporal dev server on SQLite
+// with WAL, PostgreSQL, the worker, the built console, the mail catcher), printed as figures:
+//  1. reports/s accepted end to end (HTTP POST /api/reports in, stored, parsed, attributed, case signalled: the 202
+//     comes after all of that), and in
+//     the same run on the same server the rate of empty workflows, with the ratio (target ≥ 0.7);
+//  2. p50/p99 from a report received to the tenant's notice email, for a category that skips triage, at a steady
+//     50 reports/s (target p99 < 2 s).
+// Needs PostgreSQL at TEST_DATABASE_URL and the Temporal CLI (built into the cache on first use), like the tests.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { startStack, type Stack } from '../dev/stack';
+import { createApiKey } from '../lib/api-keys';
+import { createDb, type Db } from '../lib/db';
+import { log } from '../lib/log';
+import { createMailbox, type MessageSummary } from '../lib/mailbox';
+import { createTestDatabase } from '../test/support/database';
+
+const THROUGHPUT_REPORTS = Number(process.env.BENCH_REPORTS ?? 1_000);
+const THROUGHPUT_DEPLOYMENTS = 200;
+const CONCURRENCY = 32;
+const STEADY_RATE = 50;
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
+/** Skips triage for the latency run: a notice goes out as soon as the case opens. */
+const FAST_CATEGORY = 'hacking_login_attack';
+
+const row = (name: string, value: string, detail = '') => console.log(`  ${name.padEnd(52)} ${value.padStart(12)}  ${detail}`);
+const rate = (n: number, ms: number) => (n * 1000) / ms;
+const fmtRate = (r: number) => `${r.toFixed(1)}/s`;
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `n` jobs with at most `concurrency` at once. */
+async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await job(next++);
+  }));
+}
+
+/** Tenants with one deployment each, holding one IPv6 address from the documentation range since a year ago. */
+async function makeTenants(db: Db, tag: string, n: number): Promise<{ address: string; contact: string }[]> {
+  const out: { address: string; contact: string }[] = [];
+  const validFrom = new Date(Date.now() - 365 * 86_400_000);
+  for (let i = 0; i < n; i++) {
+    const slug = `${tag}-${i}`;
+    const contact = `security@${slug}.bench.example`;
+    const tenant = await db.tenant.create({ data: { slug, name: `Bench ${slug}`, timeZone: 'UTC', securityContactEmail: contact, ownerName: 'Owner', ownerEmail: `owner@${slug}.bench.example` } });
+    const sub = await db.subscription.create({ data: { tenantId: tenant.id, name: 'main' } });
+    const dep = await db.deployment.create({ data: { tenantId: tenant.id, subscriptionId: sub.id, name: `vm-${i}` } });
+    const address = `2001:db8:${tag === 'tp' ? 'a' : 'b'}::${(i + 1).toString(16)}`;
+    await db.ipAllocation.create({ data: { deploymentId: dep.id, cidr: `${address}/128`, validFrom } });
+    out.push({ address, contact });
+  }
+  return out;
+}
+
+/** An X-ARF v4 login-attack report about `address`; unique, so no two are duplicates of each other. */
+function xarfReport(address: string): string {
+  const now = new Date();
+  return JSON.stringify({
+    xarf_version: '4.0.0',
+    report_id: randomUUID(),
+    timestamp: now.toISOString(),
+    reporter: { org: 'Bench CERT', contact: 'cert@bench-reporter.example', domain: 'bench-reporter.example' },
+    sender: { org: 'Bench CERT', contact: 'cert@bench-reporter.example', domain: 'bench-reporter.example' },
+    source_identifier: address,
+    source_port: 40_000 + Math.floor(Math.random() * 20_000),
+    category: 'connection',
+    type: 'login_attack',
+    protocol: 'tcp',
+    destination_ip: '198.51.100.20',
+    destination_port: 22,
+    first_seen: new Date(now.getTime() - 600_000).toISOString(),
+    last_seen: now.toISOString(),
+    evidence_source: 'honeypot',
+    description: 'failed SSH logins for root',
+  });
+}
+
+/** Posts one report; the 202 comes once it is stored, parsed, attributed and its case signalled (intake 'routed'). */
+async function post(consoleUrl: string, key: string, body: string): Promise<{ reportId: string; intake: string }> {
+  const res = await fetch(`${consoleUrl}/api/reports`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+  const json = (await res.json()) as { reportId?: string; intake?: string; message?: string };
+  if (res.status !== 202 || !json.reportId || !json.intake) throw new Error(`POST /api/reports answered ${res.status}: ${json.message ?? JSON.stringify(json)}`);
+  return { reportId: json.reportId, intake: json.intake };
+}
+
+async function benchEmpty(client: Client, address: string, n: number): Promise<{ startOnly: number; completed: number }> {
+  const native = await NativeConnection.connect({ address });
+  const taskQueue = `bench-empty-${randomUUID()}`;
+  const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: fileURLToPath(new URL('./workflows/empty.ts', import.meta.url)) });
+  try {
+    return await worker.runUntil(async () => {
+      const run = (tag: string) => async (i: number) => {
+        await client.workflow.start('emptyWorkflow', { taskQueue, workflowId: `bench-empty-${tag}-${i}`, args: [] });
+      };
+      await pool(20, 4, run('warm'));
+      // Start calls alone (the server acknowledges; the worker runs them meanwhile)...
+      const t0 = performance.now();
+      await pool(n, CONCURRENCY, run('a'));
+      const startOnly = rate(n, performance.now() - t0);
+      await pool(n, CONCURRENCY, async (i) => void (await client.workflow.getHandle(`bench-empty-a-${i}`).result()));
+      // ...and started and finished, which is what an accepted report costs at least.
+      const t1 = performance.now();
+      await pool(n, CONCURRENCY, async (i) => {
+        await client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `bench-empty-b-${i}`, args: [] });
+      });
+      return { startOnly, completed: rate(n, performance.now() - t1) };
+    });
+  } finally {
+    await native.close();
+  }
+}
+
+async function benchThroughput(stack: Stack, key: string, targets: { address: string }[]): Promise<number> {
+  let routed = 0;
+  const t0 = performance.now();
+  await pool(THROUGHPUT_REPORTS, CONCURRENCY, async (i) => {
+    const { intake } = await post(stack.urls.console!, key, xarfReport(targets[i % targets.length]!.address));
+    if (intake === 'routed') routed++;
+  });
+  const ms = performance.now() - t0;
+  if (routed !== THROUGHPUT_REPORTS) throw new Error(`only ${routed} of ${THROUGHPUT_REPORTS} reports reached a case`);
+  return rate(routed, ms);
+}
+
+async function benchLatency(stack: Stack, key: string, targets: { address: string; contact: string }[]): Promise<void> {
+  const mailbox = createMailbox(stack.urls.mailboxApi!);
+  const sentAt = new Map<string, number>();
+  const n = STEADY_RATE * STEADY_SECONDS;
+  const started = Date.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    // A steady schedule: report i leaves at started + i/rate, however long the previous ones take.
+    const due = started + (i * 1000) / STEADY_RATE;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const target = targets[i]!;
+    sentAt.set(target.contact, Date.now());
+    inFlight.push(post(stack.urls.console!, key, xarfReport(target.address)));
+  }
+  const offered = rate(n, Date.now() - started);
+  await Promise.all(inFlight);
+  const latencies: number[] = [];
+  const deadline = Date.now() + 60_000;
+  while (latencies.length < n && Date.now() < deadline) {
+    latencies.length = 0;
+    const messages: MessageSummary[] = [];
+    for (let start = 0; ; start += 500) {
+      const page = await mailbox.listMessages({ start, limit: 500 });
+      messages.push(...page.messages);
+      if (page.messages.length < 500) break;
+    }
+    for (const m of messages) {
+      if (!m.Subject.includes('Abuse notice')) continue;
+      for (const to of m.To) {
+        const sent = sentAt.get(to.Address);
+        if (sent !== undefined) latencies.push(new Date(m.Created).getTime() - sent);
+      }
+    }
+    if (latencies.length < n) await sleep(500);
+  }
+  latencies.sort((a, b) => a - b);
+  row(`offered rate (${n} reports, one new case each)`, fmtRate(offered));
+  row('notices received', `${latencies.length}/${n}`);
+  if (latencies.length === 0) return;
+  row('report received → tenant notice, p50', `${quantile(latencies, 0.5).toFixed(0)} ms`);
+  row('report received → tenant notice, p99', `${quantile(latencies, 0.99).toFixed(0)} ms`, `target < 2000 ms; max ${latencies.at(-1)!.toFixed(0)} ms`);
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  console.log(`bench:intake — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-bench-intake-'));
+  const database = await createTestDatabase({ migrate: false });
+  let stack: Stack | undefined;
+  const db = createDb(database.url);
+  let connection: Connection | undefined;
+  try {
+    stack = await startStack({
+      dataDir,
+      databaseUrl: database.url,
+      seed: false,
+      ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0, intakeSmtp: 0 },
+      web: 'build',
+      log: log.child({ component: 'stack' }, { level: 'warn' }),
+      env: { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), LOG_LEVEL: 'warn', CASE_POLICY: JSON.stringify({ categories: { [FAST_CATEGORY]: { skipTriage: true } } }) },
+    });
+    connection = await Connection.connect({ address: stack.urls.temporal });
+    const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const reporter = await db.reporter.create({ data: { name: 'Bench CERT', email: 'cert@bench-reporter.example' } });
+    const { key } = await createApiKey(db, { reporterId: reporter.id, label: 'bench' });
+    const many = await makeTenants(db, 'tp', THROUGHPUT_DEPLOYMENTS);
+    const fresh = await makeTenants(db, 'lt', STEADY_RATE * STEADY_SECONDS);
+    // Warm the console's routes and the worker's caches before anything is timed.
+    await pool(20, 4, async (i) => void (await post(stack!.urls.console!, key, xarfReport(many[i]!.address))));
+    await sleep(2_000);
+
+    console.log('\n1. throughput on one Temporal dev server (SQLite, WAL) and one worker');
+    const empty = await benchEmpty(client, stack.urls.temporal, THROUGHPUT_REPORTS);
+    row('empty workflows started (start calls only)', fmtRate(empty.startOnly), `${CONCURRENCY} in flight`);
+    row('empty workflows started and completed', fmtRate(empty.completed), `${CONCURRENCY} in flight`);
+    const reports = await benchThroughput(stack, key, many);
+    row('reports end to end (HTTP in … case signalled)', fmtRate(reports), `${THROUGHPUT_DEPLOYMENTS} deployments`);
+    row('ratio to empty workflows started and completed', (reports / empty.completed).toFixed(2), 'target ≥ 0.7');
+    row('ratio to empty-workflow start calls alone', (reports / empty.startOnly).toFixed(2));
+
+    console.log(`\n2. latency at a steady ${STEADY_RATE} reports/s, category ${FAST_CATEGORY} skipping triage`);
+    await benchLatency(stack, key, fresh);
+  } finally {
+    await connection?.close();
+    await db.$disconnect();
+    await stack?.stop();
+    await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

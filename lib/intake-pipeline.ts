@@ -1,0 +1,178 @@
+// What happens to a stored report: parse it, attribute it to the tenant that held the address at the event time,
+// and hand it to the case of each (deployment, category) by signal-with-start. It runs inline right after the report
+// is stored (so a report costs Temporal one signal, not a workflow of its own) and again from the intake sweeper for
+// anything left unfinished: a crash between steps, Temporal unreachable when the report came in.
+// Each step re-reads the row, writes the same result again when repeated, and writes its audit entry in the same
+// transaction as the row, so the log and the row never disagree. Routing marks the row only after every case
+// has its signal; a repeated signal is harmless (the case links a report once).
+import type { Client } from '@temporalio/client';
+import { Prisma } from '../generated/prisma/client';
+import { signalCaseEvidence } from '../activities/cases';
+import { CASE_CATEGORIES, type CaseCategory } from '../domain/cases';
+import { parseReport } from '../domain/reports/detect';
+import type { NormalisedReport } from '../domain/reports/types';
+import { attributeSources } from './attribution';
+import { appendAuditMany, type AuditInput } from './audit';
+import type { Db } from './db';
+import { parseStoredDetection } from './detections';
+import type { ParsedReportFields } from './intake';
+
+export type IntakeOutcome =
+  | { reportId: string; outcome: 'parse_failed'; error: string }
+  | { reportId: string; outcome: 'unattributed'; note: string }
+  | { reportId: string; outcome: 'routed'; cases: string[] }
+  /** Stored but not yet processed: a web-form report waiting for its reporter to confirm. */
+  | { reportId: string; outcome: 'held' };
+
+export interface PipelineOptions {
+  /** Where case workflows run. */
+  taskQueue: string;
+  /** Who runs the step, for the audit log. */
+  actor?: { type: string; id: string };
+}
+
+export class ReportNotFoundError extends Error {
+  constructor(readonly reportId: string) {
+    super(`report ${reportId} does not exist`);
+    this.name = 'ReportNotFoundError';
+  }
+}
+
+function fieldsOf(r: NormalisedReport): ParsedReportFields {
+  return {
+    format: r.format,
+    category: r.category,
+    sourceIps: r.sourceIps.map((ip) => ip.address),
+    eventTime: r.eventTime,
+    warnings: r.warnings,
+    confidence: r.confidence,
+    reportedUrls: r.reportedUrls,
+    summary: r.evidenceSummary,
+    normalized: r,
+  };
+}
+
+const isCategory = (c: string): c is CaseCategory => (CASE_CATEGORIES as readonly string[]).includes(c);
+
+const step = (opts: PipelineOptions, reportId: string, action: string, data: Record<string, unknown>) => ({
+  actorType: opts.actor?.type ?? 'system',
+  actorId: opts.actor?.id ?? 'intake',
+  action,
+  subjectType: 'report',
+  subjectId: reportId,
+  data,
+});
+
+type Parsed = { ok: true; fields: ParsedReportFields & { category: CaseCategory } } | { ok: false; error: string; format?: string };
+
+/** Parses stored bytes, whatever the channel; a parse failure is a result, not an error. */
+async function parseStored(row: { raw: Uint8Array; channel: string; contentType: string }): Promise<Parsed> {
+  let outcome: { ok: true; fields: ParsedReportFields } | { ok: false; error: string; format?: string };
+  if (row.channel === 'detection') {
+    outcome = parseStoredDetection(row.raw);
+  } else {
+    const parsed = await parseReport(row.raw, { contentType: row.contentType });
+    outcome = parsed.ok ? { ok: true, fields: fieldsOf(parsed.report) } : parsed;
+  }
+  if (!outcome.ok) return outcome;
+  const { category } = outcome.fields;
+  if (!isCategory(category)) return { ok: false, error: `unknown category ${category}` };
+  return { ok: true, fields: { ...outcome.fields, category } };
+}
+
+function parsedColumns(f: ParsedReportFields) {
+  return {
+    parseStatus: 'parsed' as const,
+    parseError: null,
+    format: f.format,
+    category: f.category,
+    sourceIps: f.sourceIps,
+    eventTime: f.eventTime,
+    warnings: f.warnings,
+    confidence: f.confidence,
+    reportedUrls: f.reportedUrls,
+    summary: f.summary,
+    // Dates become strings, as they would on any JSON round trip.
+    normalized: JSON.parse(JSON.stringify(f.normalized)) as Prisma.InputJsonValue,
+  };
+}
+
+const parsedAudit = (f: ParsedReportFields) => ({
+  format: f.format,
+  category: f.category,
+  sourceIps: f.sourceIps,
+  eventTime: f.eventTime?.toISOString() ?? null,
+  warnings: f.warnings.length,
+  confidence: f.confidence,
+});
+
+/**
+ * Takes a stored report as far as it can go, resuming where an earlier attempt stopped; `again` starts over from
+ * parsing (an inbox retry after the parser or the allocations changed). Everything is worked out first (parse,
+ * attribution, the case signals) and written in one transaction with its audit entries, so a report costs few round
+ * trips. Errors reaching Temporal or the database propagate with nothing written; the sweeper tries again.
+ */
+export async function processReport(db: Db, temporal: Client, reportId: string, opts: PipelineOptions & { again?: boolean }): Promise<IntakeOutcome> {
+  const row = await db.abuseReport.findUnique({
+    where: { id: reportId },
+    select: {
+      raw: true, channel: true, contentType: true, receivedAt: true, parseStatus: true, parseError: true, category: true,
+      sourceIps: true, eventTime: true, attribution: true, attributionNote: true, routedAt: true,
+    },
+  });
+  if (!row) throw new ReportNotFoundError(reportId);
+  const audits: AuditInput[] = [];
+  const data: Prisma.AbuseReportUpdateInput = {};
+
+  let category = row.category as CaseCategory | null;
+  let sourceIps = row.sourceIps;
+  let eventTime = row.eventTime;
+  if (opts.again || row.parseStatus === 'pending') {
+    const parsed = await parseStored(row);
+    if (!parsed.ok) {
+      await db.$transaction([
+        db.abuseReport.update({
+          where: { id: reportId },
+          data: { parseStatus: 'failed', parseError: parsed.error, format: parsed.format ?? null, attribution: 'unattributed', attributionNote: 'not attributed: the report could not be parsed' },
+        }),
+        appendAuditMany(db, [step(opts, reportId, 'report.parse_failed', { error: parsed.error, format: parsed.format })]),
+      ]);
+      return { reportId, outcome: 'parse_failed', error: parsed.error };
+    }
+    Object.assign(data, parsedColumns(parsed.fields));
+    audits.push(step(opts, reportId, 'report.parsed', parsedAudit(parsed.fields)));
+    ({ category, sourceIps, eventTime } = parsed.fields);
+  } else if (row.parseStatus === 'failed') {
+    return { reportId, outcome: 'parse_failed', error: row.parseError ?? 'the report could not be parsed' };
+  } else if (row.attribution === 'unattributed') {
+    return { reportId, outcome: 'unattributed', note: row.attributionNote ?? '' };
+  } else if (row.routedAt) {
+    return { reportId, outcome: 'routed', cases: [] };
+  }
+
+  // Looked up again whenever routing did not finish: cheap, and it gives the targets to signal.
+  const at = eventTime ?? row.receivedAt;
+  const atNote = eventTime ? undefined : `the report gives no event time; looked up at the time received (${at.toISOString()})`;
+  const attribution = await attributeSources(db, sourceIps, at, atNote);
+  const first = attribution.targets[0];
+  Object.assign(data, { attribution: attribution.status, attributionNote: attribution.note, tenantId: first?.tenantId ?? null, deploymentId: first?.deploymentId ?? null });
+  audits.push(step(opts, reportId, `report.${attribution.status}`, { at: at.toISOString(), targets: attribution.targets, note: attribution.note }));
+
+  const cases: string[] = [];
+  if (attribution.status === 'attributed') {
+    for (const target of attribution.targets) {
+      const handle = await signalCaseEvidence(temporal, {
+        taskQueue: opts.taskQueue,
+        deploymentId: target.deploymentId,
+        tenantId: target.tenantId,
+        category: category!,
+        evidence: { kind: row.channel === 'detection' ? 'detection' : 'report', id: reportId, receivedAt: row.receivedAt.toISOString() },
+      });
+      cases.push(handle.workflowId);
+    }
+    data.routedAt = new Date();
+    audits.push(step(opts, reportId, 'report.routed', { cases, category }));
+  }
+  await db.$transaction([db.abuseReport.update({ where: { id: reportId }, data }), appendAuditMany(db, audits)]);
+  return attribution.status === 'attributed' ? { reportId, outcome: 'routed', cases } : { reportId, outcome: 'unattributed', note: attribution.note };
+}
