@@ -29,7 +29,7 @@ export interface DecodeFigure {
 }
 
 /** Datagrams of each kind, as large as exporters usually send them (about 1400 bytes), with varied values. */
-function workloads(): { name: string; setup: Uint8Array[]; datagrams: Uint8Array[] }[] {
+export function workloads(): { name: string; setup: Uint8Array[]; datagrams: Uint8Array[] }[] {
   const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   const ip6 = (i: number) => `2001:db8::${(i & 0xffff).toString(16)}:1`;
   const count = 64;

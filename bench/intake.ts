@@ -135,19 +135,21 @@ async function benchLatency(stack: Stack, key: string, targets: { address: strin
   const n = STEADY_RATE * STEADY_SECONDS;
   const started = Date.now();
   const inFlight: Promise<unknown>[] = [];
+  let refused = 0;
   for (let i = 0; i < n; i++) {
     // A steady schedule: report i leaves at started + i/rate, however long the previous ones take.
     const due = started + (i * 1000) / STEADY_RATE;
     if (due > Date.now()) await sleep(due - Date.now());
     const target = targets[i]!;
     sentAt.set(target.contact, Date.now());
-    inFlight.push(post(stack.urls.console!, key, xarfReport(target.address)));
+    // An overloaded console answers 503 (nothing stored, retry later): counted, not fatal.
+    inFlight.push(post(stack.urls.console!, key, xarfReport(target.address)).catch(() => void refused++));
   }
   const offered = rate(n, Date.now() - started);
   await Promise.all(inFlight);
   const latencies: number[] = [];
   const deadline = Date.now() + 60_000;
-  while (latencies.length < n && Date.now() < deadline) {
+  while (latencies.length < n - refused && Date.now() < deadline) {
     latencies.length = 0;
     const messages: MessageSummary[] = [];
     for (let start = 0; ; start += 500) {
@@ -162,11 +164,11 @@ async function benchLatency(stack: Stack, key: string, targets: { address: strin
         if (sent !== undefined) latencies.push(new Date(m.Created).getTime() - sent);
       }
     }
-    if (latencies.length < n) await sleep(500);
+    if (latencies.length < n - refused) await sleep(500);
   }
   latencies.sort((a, b) => a - b);
   row(`offered rate (${n} reports, one new case each)`, fmtRate(offered));
-  row('notices received', `${latencies.length}/${n}`);
+  row('notices received', `${latencies.length}/${n}`, refused ? `${refused} reports refused with 503 (overloaded)` : '');
   if (latencies.length === 0) return;
   row('report received → tenant notice, p50', `${quantile(latencies, 0.5).toFixed(0)} ms`);
   row('report received → tenant notice, p99', `${quantile(latencies, 0.99).toFixed(0)} ms`, `target < 2000 ms; max ${latencies.at(-1)!.toFixed(0)} ms`);
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
       dataDir,
       databaseUrl: database.url,
       seed: false,
-      ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0, intakeSmtp: 0 },
+      ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0, intakeSmtp: 0, flows: 0 },
       web: 'build',
       log: log.child({ component: 'stack' }, { level: 'warn' }),
       env: { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), LOG_LEVEL: 'warn', CASE_POLICY: JSON.stringify({ categories: { [FAST_CATEGORY]: { skipTriage: true } } }) },

@@ -9,7 +9,10 @@ import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
+import nodemailer from 'nodemailer';
+import { startDetector } from '../detection/runtime';
 import { startIntakeSmtp } from '../intake/smtp';
+import { config } from '../lib/config';
 import { createDb } from '../lib/db';
 import { childLogger, log as rootLog } from '../lib/log';
 import { applyMigrations } from '../prisma/migrate';
@@ -36,7 +39,7 @@ export interface StackOptions {
   namespace?: string;
   taskQueue?: string;
   /** 0 picks a free port. */
-  ports?: { console?: number; postgres?: number; smtp?: number; mailbox?: number; temporal?: number; temporalUi?: number; intakeSmtp?: number };
+  ports?: { console?: number; postgres?: number; smtp?: number; mailbox?: number; temporal?: number; temporalUi?: number; intakeSmtp?: number; flows?: number };
   /** The console's address as users reach it; defaults to http://localhost:<console port>. */
   publicUrl?: string;
   /** Interface the console binds to; loopback by default, since the demo users' passwords are printed. */
@@ -55,7 +58,7 @@ export interface StackOptions {
 export interface Stack {
   /** The environment the worker and console run with. */
   env: Record<string, string>;
-  urls: { console?: string; temporalUi?: string; mailbox?: string; mailboxApi?: string; database: string; temporal: string; intakeSmtp: string };
+  urls: { console?: string; temporalUi?: string; mailbox?: string; mailboxApi?: string; database: string; temporal: string; intakeSmtp: string; flows?: string };
   seeded?: SeedResult;
   /** Process ids of the worker and console (for supervision and tests). */
   pids: Record<string, number>;
@@ -285,6 +288,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     log.info({ url: intake.url }, 'SMTP intake is listening for abuse reports');
     checkpoint();
 
+    // 6c. Flow collector and detectors (in this process by default; docs/scale-out.md for more machines)
+    const flowPort = ports.flows ?? config().FLOW_UDP_PORT;
+    let flowsUrl: string | undefined;
+    if (flowPort !== undefined && (flowPort > 0 || ports.flows === 0)) {
+      const detector = await startDetector({
+        db: intakeDb,
+        temporal: async () => new Client({ connection: intakeConnection, namespace }),
+        taskQueue,
+        udpPorts: [flowPort],
+        host: '127.0.0.1',
+        mailer: nodemailer.createTransport(smtpUrl),
+        log: sub('detector'),
+      });
+      started.push({ name: 'flow collector', stop: detector.stop });
+      flowsUrl = `udp://127.0.0.1:${detector.addresses[0]!.port}`;
+      log.info({ url: flowsUrl }, 'flow collector is listening for NetFlow v5/v9 and IPFIX');
+    }
+    checkpoint();
+
     // 7. Console
     let consoleUrl: string | undefined;
     if (web) {
@@ -341,6 +363,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         database: databaseUrl,
         temporal: temporalAddress,
         intakeSmtp: intake.url,
+        flows: flowsUrl,
       },
       seeded,
       pids: Object.fromEntries(children.filter((c) => c.process.pid).map((c) => [c.name, c.process.pid!])),

@@ -64,6 +64,10 @@ const schema = z.object({
   REPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** Port of the SMTP intake listener that turns mailed abuse reports into cases (intake/smtp.ts). */
   INTAKE_SMTP_PORT: port(2525),
+  /** UDP port of the NetFlow v5/v9 and IPFIX collector (the detector process); 0 turns it off. */
+  FLOW_UDP_PORT: z.coerce.number().int().min(0).max(65535).default(2055),
+  /** Name of this detector process in the flow statistics; defaults to host:pid. */
+  DETECTOR_NAME: optionalString,
   /** Case policy overrides as JSON (domain/case-policy.ts), e.g. {"categories":{"spam":{"remediationWindow":"72 hours"}}}. */
   CASE_POLICY: optionalString.transform((v, ctx) => {
     if (v === undefined) return undefined;

@@ -24,7 +24,7 @@ let stack: Stack | undefined;
 const options = (): StackOptions => ({
   dataDir,
   databaseUrl: database.url,
-  ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0 },
+  ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0, flows: 0 },
   web: false,
   taskQueue: `stack-test-${randomUUID().slice(0, 8)}`,
   env: { LOG_LEVEL: 'warn' },

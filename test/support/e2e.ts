@@ -39,7 +39,7 @@ export async function startE2eSystem(name: string): Promise<E2eSystem> {
     stack = await startStack({
       dataDir,
       databaseUrl: database.url,
-      ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0 },
+      ports: { console: 0, postgres: 0, smtp: 0, mailbox: 0, temporal: 0, temporalUi: 0, flows: 0 },
       web: 'build',
       env: { LOG_LEVEL: 'warn' },
     });
