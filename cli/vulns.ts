@@ -4,6 +4,7 @@
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { toDetectionInput } from '../domain/vulns/detection';
 import { AdvisorySet } from '../domain/vulns/advisories';
 import type { Inventory } from '../domain/vulns/inventory';
 import { parseKevCatalog, type KevCatalog } from '../domain/vulns/kev';
@@ -203,7 +204,8 @@ export function registerVulnsCommands(program: Command): void {
     .option('--os <distro:release>', 'release of text inventories without a "# os:" line, e.g. debian:12 or ubuntu:22.04')
     .option('--now <date>', 'measure KEV due dates against this date instead of today (YYYY-MM-DD)')
     .option('--json', 'one JSON object per finding instead of a table')
-    .action(async (opts: { inventory: string; advisories: string; kev?: string; os?: string; now?: string; json?: boolean }) => {
+    .option('--submit', "hand each finding on a host with a known address to intake, so it opens or feeds that deployment's case")
+    .action(async (opts: { inventory: string; advisories: string; kev?: string; os?: string; now?: string; json?: boolean; submit?: boolean }) => {
       const now = opts.now === undefined ? undefined : new Date(opts.now);
       try {
         if (now && Number.isNaN(now.getTime())) throw new VulnsUsageError(`--now: ${JSON.stringify(opts.now)} is not a date`);
@@ -213,10 +215,45 @@ export function registerVulnsCommands(program: Command): void {
         );
         // Findings are the command's normal output; only a scan missing one of its inputs is a failure.
         if (result.incomplete) process.exitCode = 1;
+        if (opts.submit) await submitFromCli(result.findings, now ?? new Date());
       } catch (err) {
         if (!(err instanceof VulnsUsageError)) throw err;
         console.error(`safeguard vulns scan: ${err.message}`);
         process.exitCode = 2;
       }
     });
+}
+
+export interface SubmitDeps {
+  db: import('../lib/db').Db;
+  temporal: import('@temporalio/client').Client;
+  taskQueue: string;
+}
+
+/** Stores each finding as a detection (deduplicated by content) and routes it to its deployment's case. */
+export async function submitFindings(findings: ScanResult['findings'], scannedAt: Date, deps: SubmitDeps) {
+  const { submitDetection } = await import('../lib/detections');
+  const counts = { submitted: 0, duplicates: 0, withoutAddress: 0 };
+  for (const finding of findings) {
+    const input = toDetectionInput(finding, scannedAt);
+    if (!input) {
+      counts.withoutAddress++;
+      continue;
+    }
+    const stored = await submitDetection(deps.db, deps.temporal, input, { taskQueue: deps.taskQueue, actor: { type: 'cli', id: 'vulns scan' } });
+    if (stored.duplicate) counts.duplicates++;
+    else counts.submitted++;
+  }
+  return counts;
+}
+
+/** `--submit` with the process-wide database and Temporal client. */
+async function submitFromCli(findings: ScanResult['findings'], scannedAt: Date): Promise<void> {
+  const [{ db }, { getTemporalClient }, { config }] = await Promise.all([import('../lib/db'), import('../lib/temporal'), import('../lib/config')]);
+  try {
+    const c = await submitFindings(findings, scannedAt, { db: db(), temporal: await getTemporalClient(), taskQueue: config().TEMPORAL_TASK_QUEUE });
+    console.error(`submitted ${c.submitted} findings to intake (${c.duplicates} already known, ${c.withoutAddress} without a host address)`);
+  } finally {
+    await db().$disconnect();
+  }
 }

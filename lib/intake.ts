@@ -59,6 +59,9 @@ function stateOf(row: RowState): StoredReport['intake'] {
   return { reportId, outcome: 'queued', reason: 'an earlier submission of this report is still in intake' };
 }
 
+// Under a burst, wait for a pooled connection rather than refuse the report after Prisma's default 2 s.
+const BURST_TOLERANT = { maxWait: 15_000, timeout: 15_000 };
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 // A generic type tells the parser nothing; the file's extension does.
@@ -123,7 +126,7 @@ export async function storeReport(
       at: now,
     });
     return row;
-  });
+  }, BURST_TOLERANT);
 
   const base = { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount };
   if (opts.hold) return { ...base, intake: { reportId: stored.id, outcome: 'held' } };
