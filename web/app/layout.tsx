@@ -25,6 +25,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/">Home</Link>
                 <Link href="/cases">Cases</Link>
                 <Link href="/inbox">Inbox</Link>
+                <Link href="/detections">Detections</Link>
                 {user.role === 'admin' && <Link href="/reporters">Reporters</Link>}
                 <Link href="/status">Status</Link>
                 <Link href="/mailbox">Mailbox</Link>

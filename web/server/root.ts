@@ -1,6 +1,7 @@
 // One router per domain; later pillars add cases, forensics, access, detections.
 import { authRouter } from './routers/auth';
 import { casesRouter } from './routers/cases';
+import { detectionsRouter } from './routers/detections';
 import { inboxRouter } from './routers/inbox';
 import { mailboxRouter } from './routers/mailbox';
 import { publicReportRouter } from './routers/public-report';
@@ -16,6 +17,7 @@ export const appRouter = router({
   tenant: tenantRouter,
   cases: casesRouter,
   inbox: inboxRouter,
+  detections: detectionsRouter,
   reporters: reportersRouter,
   publicReport: publicReportRouter,
 });
