@@ -3,7 +3,8 @@
 //  2. the share of records received and scored when a sender process offers 0.5M, 1M, 2M and 4M records/s over UDP
 //     on loopback, detection on (target ≥ 99.9 % up to 2M);
 //  3. memory per active host (target ≤ 1 KiB) and none for silent addresses;
-//  4. latency from the first datagram of an attack to its finding (target ≤ 2 s).
+//  4. latency from the first datagram of an attack to its finding (target ≤ 2 s);
+//  and with `jetstream`, the scale-out path through NATS JetStream (docs/scale-out.md).
 import { execFile, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { NetflowDecoder } from '../domain/flows/netflow';
 import { ipv4ToKey, type FlowRecord } from '../domain/flows/types';
 import { v5Packet, type V5Flow } from '../test/support/netflow-builder';
 import { workloads } from './flows-decode';
+import { benchJetstream, printFigures as printJetstream } from './flows-jetstream';
 
 const VERSIONS = ['netflow v5', 'netflow v9', 'ipfix'] as const;
 const row = (name: string, value: string, detail = '') => console.log(`  ${name.padEnd(50)} ${value.padStart(14)}  ${detail}`);
@@ -143,3 +145,5 @@ if (run('score')) decodeAndScore();
 if (run('udp')) await udpLoss();
 if (run('memory')) memory();
 if (run('latency')) await latency();
+// The scale-out path needs the NATS server (127.0.0.1:4222 here); `npm run bench:flows -- jetstream` alone runs it.
+if (wanted.has('jetstream')) printJetstream(await benchJetstream());

@@ -31,6 +31,8 @@ export interface DetectorOptions {
   allocationsRefreshMs?: number;
   /** Top talkers kept per minute. */
   topTalkers?: number;
+  /** Where decoded UDP records go instead of this process's detectors (a JetStream publisher on a collector). */
+  forward?: FlowSink;
 }
 
 export interface DetectorStats {
@@ -143,6 +145,7 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
   };
 
   const decoder = new NetflowDecoder();
+  const udpSink = opts.forward ?? sink;
   const sockets: dgram.Socket[] = [];
   const addresses: { port: number; family: string }[] = [];
   for (const port of opts.udpPorts) {
@@ -152,7 +155,7 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
     socket.on('message', (msg, rinfo) => {
       counters.datagrams++;
       // The exporter is the sender; IPv4 senders arrive as IPv4-mapped IPv6 on a dual-stack socket.
-      decoder.decode(msg, rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address, sink);
+      decoder.decode(msg, rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address, udpSink);
     });
     socket.on('error', (err) => log.error({ err, port }, 'flow collector socket error'));
     await new Promise<void>((resolve, reject) => {

@@ -64,8 +64,22 @@ const schema = z.object({
   REPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** Port of the SMTP intake listener that turns mailed abuse reports into cases (intake/smtp.ts). */
   INTAKE_SMTP_PORT: port(2525),
+  /** The local store of demo artifacts the forensic provider reads (a cloud adapter replaces it). */
+  FORENSIC_ARTIFACT_DIR: z.string().default(path.resolve(process.cwd(), 'forensics', 'demo-artifacts')),
+  /** Limit on how fast artifacts are read from a tenant's systems (bytes/s); unset: as fast as the provider gives. */
+  FORENSIC_COLLECTION_BYTES_PER_SECOND: z.coerce.number().int().positive().optional(),
   /** UDP port of the NetFlow v5/v9 and IPFIX collector (the detector process); 0 turns it off. */
   FLOW_UDP_PORT: z.coerce.number().int().min(0).max(65535).default(2055),
+  /** NATS servers (comma-separated) for the scale-out pipeline (docs/scale-out.md); unset: one in-process pipeline. */
+  FLOWS_NATS_URL: optionalString,
+  /** collector: UDP → JetStream; detector: JetStream → detectors; all: both in this process. */
+  FLOWS_ROLE: z.enum(['collector', 'detector', 'all']).default('all'),
+  FLOWS_STREAM: z.string().default('SAFEGUARD_FLOWS'),
+  FLOWS_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  FLOWS_DURABLE: z.string().default('safeguard-detector'),
+  /** This detector's place among DETECTOR_COUNT detectors: it owns every DETECTOR_COUNT-th partition. */
+  DETECTOR_INDEX: z.coerce.number().int().min(0).default(0),
+  DETECTOR_COUNT: z.coerce.number().int().min(1).default(1),
   /** Name of this detector process in the flow statistics; defaults to host:pid. */
   DETECTOR_NAME: optionalString,
   /** Case policy overrides as JSON (domain/case-policy.ts), e.g. {"categories":{"spam":{"remediationWindow":"72 hours"}}}. */
