@@ -104,7 +104,7 @@ async function loadThresholds(file: string): Promise<ThresholdPolicy> {
 }
 
 /** The file as text chunks; gzip (as AWS delivers VPC logs to S3) is recognised by its magic bytes. */
-async function openText(file: string): Promise<Readable> {
+export async function openText(file: string): Promise<Readable> {
   let head: Buffer;
   try {
     const handle = await open(file, 'r');
