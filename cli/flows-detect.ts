@@ -95,7 +95,7 @@ export async function loadAllocations(file: string, warn: (line: string) => void
   }
 }
 
-async function loadThresholds(file: string): Promise<ThresholdPolicy> {
+export async function loadThresholds(file: string): Promise<ThresholdPolicy> {
   const parsed = ThresholdPolicySchema.safeParse(await readJson(file, 'thresholds'));
   if (!parsed.success) {
     throw new DetectInputError(`the thresholds file ${file}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);

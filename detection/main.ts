@@ -3,6 +3,7 @@
 // set, collectors publish decoded records to JetStream partitioned by source address and detectors consume their
 // partitions (FLOWS_ROLE, DETECTOR_INDEX/DETECTOR_COUNT; docs/scale-out.md).
 import { createFlowPublisher, startFlowConsumer, type FlowConsumer, type FlowPublisher } from './jetstream';
+import { loadThresholds } from '../cli/flows-detect';
 import { startDetector } from './runtime';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
@@ -19,6 +20,8 @@ if (collects && c.FLOW_UDP_PORT === 0) {
   log.error('FLOW_UDP_PORT is 0: no collector to run');
   process.exit(1);
 }
+// Thresholds per tenant and host group: read once at start; restart the detector to apply a change.
+const thresholds = c.DETECTION_THRESHOLDS ? await loadThresholds(c.DETECTION_THRESHOLDS) : undefined;
 const stream = { servers, stream: c.FLOWS_STREAM, name: c.DETECTOR_NAME };
 let publisher: FlowPublisher | undefined;
 if (servers && collects) publisher = await createFlowPublisher({ ...stream, partitions: c.FLOWS_PARTITIONS });
@@ -29,6 +32,7 @@ const detector = await startDetector({
   udpPorts: collects ? [c.FLOW_UDP_PORT] : [],
   name: c.DETECTOR_NAME,
   log,
+  engine: { thresholds },
   // Scaled out, a collector only decodes and publishes; the detectors owning the partitions score.
   forward: publisher?.sink,
 });

@@ -10,6 +10,7 @@ import proto from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
 import nodemailer from 'nodemailer';
+import { loadThresholds } from '../cli/flows-detect';
 import { startDetector } from '../detection/runtime';
 import { startIntakeSmtp } from '../intake/smtp';
 import { config } from '../lib/config';
@@ -300,6 +301,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         host: '127.0.0.1',
         mailer: nodemailer.createTransport(smtpUrl),
         log: sub('detector'),
+        engine: { thresholds: config().DETECTION_THRESHOLDS ? await loadThresholds(config().DETECTION_THRESHOLDS!) : undefined },
       });
       started.push({ name: 'flow collector', stop: detector.stop });
       flowsUrl = `udp://127.0.0.1:${detector.addresses[0]!.port}`;

@@ -70,6 +70,8 @@ const schema = z.object({
   FORENSIC_COLLECTION_BYTES_PER_SECOND: z.coerce.number().int().positive().optional(),
   /** UDP port of the NetFlow v5/v9 and IPFIX collector (the detector process); 0 turns it off. */
   FLOW_UDP_PORT: z.coerce.number().int().min(0).max(65535).default(2055),
+  /** JSON file of detection threshold overrides per tenant and host group (docs/detection.md); unset: defaults. */
+  DETECTION_THRESHOLDS: optionalString,
   /** NATS servers (comma-separated) for the scale-out pipeline (docs/scale-out.md); unset: one in-process pipeline. */
   FLOWS_NATS_URL: optionalString,
   /** collector: UDP → JetStream; detector: JetStream → detectors; all: both in this process. */
