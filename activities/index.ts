@@ -4,6 +4,7 @@ import type { Transporter } from 'nodemailer';
 import type { Db } from '../lib/db';
 import { createAuditActivities } from './audit';
 import { createCaseActivities } from './cases';
+import { createForensicsAnalysisActivities, createForensicsCollectionActivities, createForensicsRecordActivities } from './forensics';
 import { createHealthActivities } from './health';
 import { createMailActivities } from './mail';
 
@@ -22,6 +23,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createMailActivities(deps),
     ...createCaseActivities(deps),
+    ...createForensicsRecordActivities(deps),
+    ...createForensicsCollectionActivities(deps),
+    ...createForensicsAnalysisActivities(deps),
   };
 }
 

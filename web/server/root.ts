@@ -2,6 +2,8 @@
 import { authRouter } from './routers/auth';
 import { casesRouter } from './routers/cases';
 import { detectionsRouter } from './routers/detections';
+import { forensicConsentRouter } from './routers/forensic-consent';
+import { forensicsRouter } from './routers/forensics';
 import { inboxRouter } from './routers/inbox';
 import { mailboxRouter } from './routers/mailbox';
 import { publicReportRouter } from './routers/public-report';
@@ -20,6 +22,8 @@ export const appRouter = router({
   detections: detectionsRouter,
   reporters: reportersRouter,
   publicReport: publicReportRouter,
+  forensics: forensicsRouter,
+  forensicConsent: forensicConsentRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -8,6 +8,7 @@ import { Timeline } from '../../components/timeline';
 import { useTRPC } from '../../../lib/trpc';
 import { CASE_STATE_LABELS } from '../../../server/case-actions';
 import { CaseActions } from './case-actions';
+import { ForensicsSection } from './forensics-section';
 
 export function CaseView({ caseId }: { caseId: string }) {
   const trpc = useTRPC();
@@ -131,6 +132,9 @@ export function CaseView({ caseId }: { caseId: string }) {
 
       <h2>Evidence ({c.reportCount})</h2>
       <EvidenceViewer reports={c.reports} total={c.reportCount} />
+
+      <h2>Forensics</h2>
+      <ForensicsSection caseId={c.id} />
 
       <h2>Emails</h2>
       {c.notifications.length === 0 ? (
