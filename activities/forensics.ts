@@ -100,7 +100,7 @@ export function createForensicsRecordActivities({ db, mailer }: { db: Db; mailer
     },
 
     /** Keeps the row current for the case page and the tenant page. */
-    async recordForensicState(input: { requestId: string; snapshot: ForensicSnapshot; revokedBy?: string }): Promise<void> {
+    async recordForensicState(input: { requestId: string; snapshot: ForensicSnapshot; revokedBy?: string; note?: string }): Promise<void> {
       const s = input.snapshot;
       await db.forensicRequest.update({
         where: { id: input.requestId },
@@ -110,7 +110,7 @@ export function createForensicsRecordActivities({ db, mailer }: { db: Db; mailer
           ...(s.state === 'completed' ? { completedAt: new Date() } : {}),
         },
       });
-      await audit(input.requestId, `forensics.${s.state}`, workflowActor(input.requestId), { planned: s.planned, collected: s.collected, ...(input.revokedBy ? { revokedBy: input.revokedBy } : {}) });
+      await audit(input.requestId, `forensics.${s.state}`, workflowActor(input.requestId), { planned: s.planned, collected: s.collected, ...(input.revokedBy ? { revokedBy: input.revokedBy } : {}), ...(input.note ? { note: input.note } : {}) });
     },
 
     /** What to collect: every (VM, kind) in the approved scope; deployments without a VM list mean all their VMs. */

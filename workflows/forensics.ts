@@ -118,22 +118,36 @@ export async function forensicAnalysisWorkflow(input: ForensicInput): Promise<Fo
   const plan: CollectionItem[] = await records.planForensicCollection({ requestId });
   s.planned = plan.length;
   const collection = new CancellationScope();
-  const collecting = collection.run(async () => {
-    for (const item of plan) {
-      await collector.collectArtifact({ requestId, item, windowEndsAt: s.windowEndsAt! });
-      s.collected++;
-    }
-  });
-  const stopped = await Promise.race([
-    collecting.then(() => 'done' as const),
+  // A collection that fails (an artifact refused as out of scope, the window found closed after a worker outage)
+  // ends collection; what was collected is still analysed.
+  let failure: string | undefined;
+  const collecting = collection
+    .run(async () => {
+      for (const item of plan) {
+        await collector.collectArtifact({ requestId, item, windowEndsAt: s.windowEndsAt! });
+        s.collected++;
+      }
+    })
+    .then(
+      () => 'done' as const,
+      (err: unknown) => {
+        if (isCancellation(err)) return 'cancelled' as const;
+        failure = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+        return 'failed' as const;
+      },
+    );
+  let stopped = await Promise.race([
+    collecting,
     condition(() => revoked !== undefined).then(() => 'revoked' as const),
     sleep(Math.max(windowEnds - Date.now(), 1)).then(() => 'window' as const),
   ]);
-  if (stopped !== 'done') {
+  if (stopped !== 'done' && stopped !== 'failed') {
     collection.cancel();
-    await collecting.catch((err: unknown) => {
-      if (!isCancellation(err)) throw err;
-    });
+    await collecting;
+  }
+  if (stopped === 'failed') {
+    await records.recordForensicState({ requestId, snapshot: s, note: failure });
+    stopped = Date.now() >= windowEnds ? 'window' : 'done';
   }
 
   if (stopped === 'revoked') {

@@ -39,11 +39,21 @@ async function caseFor(tag: string) {
   return { ...f, kase };
 }
 
-async function propose(f: TenantFixture & { kase: { id: string } }, opts: { decisionWindow?: string; kinds?: string[] } = {}) {
+async function propose(f: TenantFixture & { kase: { id: string } }, opts: { decisionWindow?: string; accessWindow?: string; retention?: string; kinds?: string[] } = {}) {
   return proposeForensicAnalysis(
     system.db,
     system.tw.client,
-    { caseId: f.kase.id, scope: { targets: [{ deploymentId: f.deployment.id }], dataKinds: opts.kinds ?? ALL_KINDS }, purpose: 'Find how the web server was compromised.', accessHours: 8, retentionDays: 30, proposedBy: 'analyst@safeguard.example.com', decisionWindow: opts.decisionWindow },
+    {
+      caseId: f.kase.id,
+      scope: { targets: [{ deploymentId: f.deployment.id }], dataKinds: opts.kinds ?? ALL_KINDS },
+      purpose: 'Find how the web server was compromised.',
+      accessHours: 8,
+      retentionDays: 30,
+      proposedBy: 'analyst@safeguard.example.com',
+      decisionWindow: opts.decisionWindow,
+      accessWindow: opts.accessWindow,
+      retention: opts.retention,
+    },
     system.tw.taskQueue,
   );
 }
@@ -164,5 +174,48 @@ describe('consent-gated forensics', () => {
       await expect(revokeForensicConsent(system.db, system.tw.client, { token, requestId: req.id, name: 'x' })).rejects.toThrow(/Only an approved request/);
       for (const r of [req, otherReq]) await handle(r.workflowId).terminate('test finished');
     });
+  });
+
+  it('keeps the access window across a worker restart: what was not collected by its end is not collected', async () => {
+    const { db, tw } = system;
+    const f = await caseFor('restart');
+    const req = await propose(f, { kinds: ['memory_snapshot', 'disk_snapshot', 'logs'], accessWindow: '5 seconds', retention: '1 hour' });
+    const windowEndsAt = await tw.runUntil(async () => {
+      const token = await consentToken(f.contact);
+      await decideForensicRequest(db, tw.client, { token, requestId: req.id, approve: true, ...tenantBy });
+      const h = handle(req.workflowId);
+      for (let i = 0; i < 300 && (await h.query(forensicQuery)).state !== 'collecting'; i++) await new Promise((r) => setTimeout(r, 50));
+      return (await db.forensicRequest.findUniqueOrThrow({ where: { id: req.id } })).windowEndsAt!;
+    });
+    // No worker while the window ends.
+    while (Date.now() < windowEndsAt.getTime() + 1_500) await new Promise((r) => setTimeout(r, 200));
+    const after = await tw.runUntil(async () => {
+      const h = handle(req.workflowId);
+      for (let i = 0; i < 600 && !['completed', 'window_closed'].includes((await h.query(forensicQuery)).state); i++) await new Promise((r) => setTimeout(r, 100));
+      return h.query(forensicQuery);
+    });
+    expect(after.windowEndsAt).toBe(windowEndsAt.toISOString());
+    expect(after.collected).toBeLessThan(after.planned);
+    const row = await db.forensicRequest.findUniqueOrThrow({ where: { id: req.id }, include: { artifacts: true } });
+    expect(row.windowEndsAt!.getTime()).toBe(windowEndsAt.getTime());
+    expect(row.artifacts.filter((a) => a.collectedAt.getTime() > windowEndsAt.getTime())).toEqual([]);
+    await handle(req.workflowId).terminate('test finished');
+  });
+
+  it('deletes the artifacts when their retention ends, keeping the custody records', async () => {
+    const { db, tw } = system;
+    const f = await caseFor('retention');
+    const req = await propose(f, { kinds: ['logs'], retention: '2 seconds' });
+    const result = await tw.runUntil(async () => {
+      const token = await consentToken(f.contact);
+      await decideForensicRequest(db, tw.client, { token, requestId: req.id, approve: true, ...tenantBy });
+      return handle(req.workflowId).result();
+    });
+    expect(result).toBe('completed');
+    const row = await db.forensicRequest.findUniqueOrThrow({ where: { id: req.id }, include: { artifacts: true } });
+    expect(row.artifactsDeletedAt).not.toBeNull();
+    expect(row.artifacts.length).toBeGreaterThan(0);
+    expect(row.artifacts.every((a) => a.deletedAt !== null && a.storagePath === null && /^[0-9a-f]{64}$/.test(a.sha256))).toBe(true);
+    expect(row.reportText).toContain(row.artifacts[0]!.sha256);
   });
 });
