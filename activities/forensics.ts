@@ -11,7 +11,7 @@ import { appendAudit } from '../lib/audit';
 import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createMailActivities } from './mail';
-import { custodyRecord, type CustodyRecord } from '../domain/forensics/custody';
+import { custodyRecord, verifyCustody, type CustodyRecord } from '../domain/forensics/custody';
 import { analyseArtifacts, buildReport } from '../domain/forensics/analysis';
 import type { Indicator } from '../domain/forensics/indicators';
 import { DataKindSchema, type ForensicScope } from '../domain/forensics/scope';
@@ -219,24 +219,34 @@ export function createForensicsAnalysisActivities({ db, identity }: { db: Db; id
       const scope = req.approvedScope as unknown as ForensicScope;
       const reports = await db.abuseReport.findMany({ where: { caseId: req.caseId }, select: { sourceIps: true, reportedUrls: true } });
       const indicators = caseIndicators(reports);
+      // The VMs' clocks: log lines without an offset are read in the zone of the machine that wrote them.
+      const zones = new Map<string, string | undefined>();
+      for (const deploymentId of new Set(req.artifacts.map((a) => a.deploymentId))) {
+        for (const vm of await forensicProvider().listVms(deploymentId)) zones.set(`${deploymentId}/${vm.vmId}`, vm.timeZone);
+      }
+      const custody: CustodyRecord[] = [];
       const artifacts = [];
+      const tampered: { artifact: string; reason: string }[] = [];
       for (const a of req.artifacts) {
         ctx.heartbeat({ reading: a.id });
-        artifacts.push({ id: a.id, deploymentId: a.deploymentId, vmId: a.vmId, kind: DataKindSchema.parse(a.kind), bytes: await fs.readFile(a.storagePath!), filename: a.filename });
+        const kind = DataKindSchema.parse(a.kind);
+        const bytes = await fs.readFile(a.storagePath!);
+        const record = custodyRecord({ requestId, deploymentId: a.deploymentId, vmId: a.vmId, kind, filename: a.filename, source: a.source, collectedBy: a.collectedBy, collectedAt: a.collectedAt, sha256: a.sha256, size: a.sizeBytes });
+        custody.push(record);
+        // What is analysed must be what was collected: a stored file that no longer matches its custody record is left out.
+        const verdict = verifyCustody(record, bytes);
+        if (!verdict.ok) {
+          tampered.push({ artifact: a.id, reason: `custody check failed: ${verdict.problems.join('; ')}` });
+          continue;
+        }
+        artifacts.push({ id: a.id, deploymentId: a.deploymentId, vmId: a.vmId, kind, bytes, timeZone: zones.get(`${a.deploymentId}/${a.vmId}`) });
       }
       const analysis = analyseArtifacts(artifacts, { scope, indicators, referenceTime: req.decidedAt ?? req.createdAt });
-      const custody: CustodyRecord[] = req.artifacts.map((a) =>
-        custodyRecord({ requestId, deploymentId: a.deploymentId, vmId: a.vmId, kind: DataKindSchema.parse(a.kind), filename: a.filename, source: a.source, collectedBy: a.collectedBy, collectedAt: a.collectedAt, sha256: a.sha256, size: a.sizeBytes }),
-      );
       const { report, text } = buildReport({
         request: { requestId, caseId: req.caseId, purpose: req.purpose, scope, approvedBy: req.decidedByEmail ?? undefined, approvedAt: req.decidedAt ?? undefined, windowEndsAt: req.windowEndsAt ?? undefined },
         custody,
-        matches: analysis.matches,
-        timeline: analysis.timeline,
-        stats: analysis.stats,
-        matchesOmitted: analysis.matchesOmitted,
-        refused: analysis.refused,
-        indicatorErrors: analysis.indicatorErrors,
+        ...analysis,
+        refused: [...tampered, ...analysis.refused],
       });
       await db.forensicRequest.update({ where: { id: requestId }, data: { report: json(report), reportText: text, retentionUntil: new Date(Date.now() + req.retentionDays * 86_400_000) } });
       await appendAudit(db, { actorType: 'worker', actorId: identity, action: 'forensics.analysed', subjectType: 'forensic_request', subjectId: requestId, data: { artifacts: artifacts.length, matches: analysis.matches.length, events: analysis.timeline.length } });

@@ -10,6 +10,7 @@ import { decideForensicRequest, proposeForensicAnalysis, revokeForensicConsent, 
 import { createMailbox, type Mailbox } from '../../lib/mailbox';
 import type { forensicAnalysisWorkflow } from '../../workflows/forensics';
 import { forensicQuery } from '../../workflows/forensics';
+import { maybeRecordHistory } from '../support/histories';
 import { createCaseFixtures, type CaseFixtures, type TenantFixture } from '../support/case-fixtures';
 import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 
@@ -117,6 +118,7 @@ describe('consent-gated forensics', () => {
       return handle(req.workflowId).result();
     });
     expect(result).toBe('declined');
+    await maybeRecordHistory('forensics-declined', handle(req.workflowId));
     expect(await system.db.forensicArtifact.count({ where: { requestId: req.id } })).toBe(0);
     await expect(system.db.forensicRequest.findUniqueOrThrow({ where: { id: req.id } })).resolves.toMatchObject({ state: 'declined', decision: 'declined' });
   });
@@ -144,6 +146,7 @@ describe('consent-gated forensics', () => {
       return { outcome, revokedAt, snapshot: await h.query(forensicQuery).catch(() => undefined) };
     });
     expect(result.outcome).toBe('revoked');
+    await maybeRecordHistory('forensics-revoked', handle(req.workflowId));
     const row = await system.db.forensicRequest.findUniqueOrThrow({ where: { id: req.id }, include: { artifacts: true } });
     expect(row.state).toBe('revoked');
     expect(row.revokedAt).not.toBeNull();
@@ -212,6 +215,7 @@ describe('consent-gated forensics', () => {
       return handle(req.workflowId).result();
     });
     expect(result).toBe('completed');
+    await maybeRecordHistory('forensics-retention', handle(req.workflowId));
     const row = await db.forensicRequest.findUniqueOrThrow({ where: { id: req.id }, include: { artifacts: true } });
     expect(row.artifactsDeletedAt).not.toBeNull();
     expect(row.artifacts.length).toBeGreaterThan(0);
