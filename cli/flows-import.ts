@@ -4,12 +4,13 @@ import type { Client } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import { AllocationIndex } from '../domain/detection/allocations';
 import { DetectionEngine } from '../domain/detection/engine';
+import type { ThresholdPolicy } from '../domain/detection/thresholds';
 import { toDetectionInput, type Finding } from '../domain/detection/findings';
 import { createFlowLogReader, FLOW_LOG_FORMATS, type FlowLogFormat } from '../domain/flows/logs';
 import { loadAllocations } from '../detection/runtime';
 import type { Db } from '../lib/db';
 import { submitDetection } from '../lib/detections';
-import { DetectInputError, openText } from './flows-detect';
+import { DetectInputError, loadThresholds, openText } from './flows-detect';
 
 export interface ImportSummary {
   records: number;
@@ -21,11 +22,11 @@ export interface ImportSummary {
   notRouted: number;
 }
 
-export async function importFlowLog(file: string, format: FlowLogFormat, deps: { db: Db; temporal: Client; taskQueue: string }): Promise<ImportSummary> {
+export async function importFlowLog(file: string, format: FlowLogFormat, deps: { db: Db; temporal: Client; taskQueue: string; thresholds?: ThresholdPolicy }): Promise<ImportSummary> {
   const index = new AllocationIndex(await loadAllocations(deps.db));
   const closed: Finding[] = [];
   // Submitted when their window closes, with every flow of the window counted: one finding per host, kind and window.
-  const engine = new DetectionEngine({ resolver: index, onFinding: (f, phase) => void (phase === 'close' && closed.push(f)) });
+  const engine = new DetectionEngine({ resolver: index, thresholds: deps.thresholds, onFinding: (f, phase) => void (phase === 'close' && closed.push(f)) });
   const reader = createFlowLogReader(format, engine.sink);
   try {
     for await (const chunk of await openText(file)) reader.write(chunk as string);
@@ -58,7 +59,9 @@ export function registerFlowsImportCommand(flows: Command): void {
     .action(async (file: string, opts: { format: FlowLogFormat }) => {
       const [{ db }, { getTemporalClient }, { config }] = await Promise.all([import('../lib/db'), import('../lib/temporal'), import('../lib/config')]);
       try {
-        const s = await importFlowLog(file, opts.format, { db: db(), temporal: await getTemporalClient(), taskQueue: config().TEMPORAL_TASK_QUEUE });
+        const c = config();
+        const thresholds = c.DETECTION_THRESHOLDS ? await loadThresholds(c.DETECTION_THRESHOLDS) : undefined;
+        const s = await importFlowLog(file, opts.format, { db: db(), temporal: await getTemporalClient(), taskQueue: c.TEMPORAL_TASK_QUEUE, thresholds });
         console.log(`${s.records} records, ${s.badLines} bad lines, ${s.findings} findings, ${s.submitted} submitted, ${s.duplicates} already known, ${s.notRouted} not routed (inbound)`);
       } catch (err) {
         if (!(err instanceof DetectInputError)) throw err;

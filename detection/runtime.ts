@@ -58,8 +58,15 @@ export interface Detector {
 
 /** The allocation history as the engine's resolver wants it. */
 export async function loadAllocations(db: Db): Promise<AllocationEntry[]> {
-  const rows = await db.ipAllocation.findMany({ select: { cidr: true, validFrom: true, validTo: true, deployment: { select: { id: true, tenantId: true } } } });
-  return rows.map((r) => ({ cidr: r.cidr, tenantId: r.deployment.tenantId, deploymentId: r.deployment.id, validFrom: r.validFrom, validTo: r.validTo }));
+  const rows = await db.ipAllocation.findMany({ select: { cidr: true, validFrom: true, validTo: true, hostGroup: true, deployment: { select: { id: true, tenantId: true } } } });
+  return rows.map((r) => ({
+    cidr: r.cidr,
+    tenantId: r.deployment.tenantId,
+    deploymentId: r.deployment.id,
+    validFrom: r.validFrom,
+    validTo: r.validTo,
+    ...(r.hostGroup ? { hostGroup: r.hostGroup } : {}),
+  }));
 }
 
 /** One minute of traffic: totals and the heaviest senders (bounded: new senders past the cap are not tracked). */

@@ -41,6 +41,17 @@ describe('flows import', () => {
     const again = await importFlowLog(file, 'jsonl', deps);
     expect(again).toMatchObject({ submitted: 0, duplicates: 1 });
 
+    // The same scan from a host in the "scanner" group, whose threshold is higher, is its job: no finding.
+    const g = await fx.makeTenant('scanner');
+    await db.ipAllocation.create({ data: { deploymentId: g.deployment.id, cidr: '203.0.113.45/32', validFrom: new Date('2026-01-01T00:00:00Z'), hostGroup: 'scanner' } });
+    const scannerFile = path.join(dataDir, 'scanner.jsonl');
+    fs.writeFileSync(scannerFile, lines.filter((l) => l.startsWith('{"start"')).map((l) => l.replace('203.0.113.44', '203.0.113.45')).join('\n'));
+    const thresholds = { hostGroups: { scanner: { horizontalScanDestinations: 1_000 } } };
+    expect(await importFlowLog(scannerFile, 'jsonl', { ...deps, thresholds })).toMatchObject({ records: 60, findings: 0 });
+    // Without the override the group's host is judged like any other.
+    expect(await importFlowLog(scannerFile, 'jsonl', deps)).toMatchObject({ records: 60, findings: 1 });
+    expect(await importFlowLog(file, 'jsonl', { ...deps, thresholds })).toMatchObject({ findings: 1, duplicates: 1 });
+
     const kase = await tw.runUntil(() => fx.waitForRow(caseWorkflowId(f.deployment.id, 'hacking_port_scan'), (r) => r.reportCount === 1, 60_000));
     const [report] = await db.abuseReport.findMany({ where: { caseId: kase.id } });
     expect(report).toMatchObject({ channel: 'detection', category: 'hacking_port_scan', sourceIps: ['203.0.113.44'] });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "IpAllocation" ADD COLUMN     "hostGroup" TEXT;
