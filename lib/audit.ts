@@ -7,6 +7,7 @@
 // worker runs one; `safeguard audit verify --seal` seals before it checks).
 import type { Prisma } from '../generated/prisma/client';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditEntryContent, type ChainVerdict } from '../domain/audit';
+import { runInBackground, type BackgroundLoop } from './background';
 import type { Db } from './db';
 import type { Logger } from 'pino';
 
@@ -91,39 +92,22 @@ export async function sealAllAudit(db: Db): Promise<number> {
   }
 }
 
-export interface AuditSealer {
-  stop(): Promise<void>;
-}
+export type AuditSealer = BackgroundLoop;
 
 /** Seals in the background: at once while there is a backlog, otherwise every `intervalMs`. */
 export function startAuditSealer(db: Db, opts: { intervalMs?: number; log?: Logger } = {}): AuditSealer {
-  const intervalMs = opts.intervalMs ?? 100;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    let failures = 0;
-    while (!stopped) {
-      let full = false;
-      try {
-        const { sealed } = await sealAuditLog(db);
-        full = sealed >= 2_000;
-        failures = 0;
-      } catch (err) {
-        // The database may be restarting; the entries wait, nothing is lost.
-        if (failures++ % 50 === 0) opts.log?.warn({ err }, 'sealing the audit log failed; retrying');
-      }
-      if (!full && !stopped) await new Promise<void>((r) => ((wake = r), (timer = setTimeout(r, intervalMs))));
+  let failures = 0;
+  return runInBackground(async () => {
+    try {
+      const { sealed } = await sealAuditLog(db);
+      failures = 0;
+      return sealed >= 2_000;
+    } catch (err) {
+      // The database may be restarting; the entries wait, nothing is lost.
+      if (failures++ % 50 === 0) opts.log?.warn({ err }, 'sealing the audit log failed; retrying');
+      return false;
     }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-  };
+  }, opts.intervalMs ?? 100);
 }
 
 export type AuditVerdict = ChainVerdict & {

@@ -3,6 +3,7 @@
 // writes the same result again and a case links a report once).
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { runInBackground, type BackgroundLoop } from './background';
 import type { Db } from './db';
 import { processReport } from './intake-pipeline';
 
@@ -48,22 +49,9 @@ export async function sweepIntake(db: Db, temporal: Client, opts: IntakeSweeperO
   return { finished, failed };
 }
 
-export function startIntakeSweeper(db: Db, temporal: Client, opts: IntakeSweeperOptions): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      await sweepIntake(db, temporal, opts).catch((err: unknown) => opts.log?.warn({ err }, 'intake sweep failed'));
-      if (!stopped) await new Promise<void>((r) => ((wake = r), (timer = setTimeout(r, opts.intervalMs ?? 15_000))));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-  };
+export function startIntakeSweeper(db: Db, temporal: Client, opts: IntakeSweeperOptions): BackgroundLoop {
+  return runInBackground(async () => {
+    await sweepIntake(db, temporal, opts).catch((err: unknown) => opts.log?.warn({ err }, 'intake sweep failed'));
+    return false;
+  }, opts.intervalMs ?? 15_000);
 }

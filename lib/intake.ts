@@ -51,7 +51,8 @@ interface RowState {
   attributionNote: string | null;
 }
 
-function stateOf(row: RowState): StoredReport['intake'] {
+/** Where a stored report's intake stands, read from its row: `queued` while it has not finished (the sweeper's). */
+export function intakeStateOf(row: Pick<RowState, 'id' | 'parseStatus' | 'attribution' | 'routedAt' | 'parseError' | 'attributionNote'>): StoredReport['intake'] {
   const reportId = row.id;
   if (row.parseStatus === 'failed') return { reportId, outcome: 'parse_failed', error: row.parseError ?? 'the report could not be parsed' };
   if (row.attribution === 'unattributed') return { reportId, outcome: 'unattributed', note: row.attributionNote ?? '' };
@@ -131,7 +132,7 @@ export async function storeReport(
   const base = { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount };
   if (opts.hold) return { ...base, intake: { reportId: stored.id, outcome: 'held' } };
   // A resubmission says where the first one got; one whose intake never finished is the sweeper's to finish.
-  if (!stored.inserted) return { ...base, intake: stateOf(stored) };
+  if (!stored.inserted) return { ...base, intake: intakeStateOf(stored) };
   try {
     // Connected only now: with Temporal down the report is still kept, and the sweeper routes it later.
     const client = typeof temporal === 'function' ? await temporal() : temporal;

@@ -9,6 +9,7 @@ import type { MailCatcher } from '../../dev/mailcatcher';
 import { createApiKey, hashApiKey, revokeApiKey, verifyApiKey } from '../../lib/api-keys';
 import { resetConfigForTests } from '../../lib/config';
 import type { Db } from '../../lib/db';
+import { intakeStateOf } from '../../lib/intake';
 import { seed } from '../../prisma/seed';
 import { POST } from '../../web/app/api/reports/route';
 import type { TestDatabase } from '../support/database';
@@ -81,14 +82,9 @@ async function call(req: Request) {
 /** The row and its intake outcome: intake has run by the time the report is acknowledged. */
 async function processed(reportId: string) {
   const row = await db.abuseReport.findUniqueOrThrow({ where: { id: reportId } });
-  return { outcome: outcomeOf(row), row };
+  return { outcome: intakeStateOf(row), row };
 }
 
-function outcomeOf(row: { parseStatus: string; attribution: string; routedAt: Date | null; parseError: string | null; attributionNote: string | null }) {
-  if (row.parseStatus === 'failed') return { outcome: 'parse_failed', error: row.parseError };
-  if (row.attribution === 'unattributed') return { outcome: 'unattributed', note: row.attributionNote };
-  return { outcome: row.routedAt ? 'routed' : 'pending' };
-}
 
 const json = { 'content-type': 'application/json' };
 

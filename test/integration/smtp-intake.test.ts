@@ -8,6 +8,7 @@ import type { MailCatcher } from '../../dev/mailcatcher';
 import type { Db } from '../../lib/db';
 import { log } from '../../lib/log';
 import { startIntakeSmtp, type IntakeSmtp } from '../../intake/smtp';
+import { intakeStateOf } from '../../lib/intake';
 import { seed } from '../../prisma/seed';
 import type { TestDatabase } from '../support/database';
 import type { TestWorker } from '../support/worker';
@@ -51,14 +52,9 @@ async function send(raw: string, from = 'fbl@mailbox-provider.example'): Promise
 /** The row and its intake outcome: intake has run by the time the report is acknowledged. */
 async function processed(reportId: string) {
   const row = await db.abuseReport.findUniqueOrThrow({ where: { id: reportId } });
-  return { outcome: outcomeOf(row), row };
+  return { outcome: intakeStateOf(row), row };
 }
 
-function outcomeOf(row: { parseStatus: string; attribution: string; routedAt: Date | null; parseError: string | null; attributionNote: string | null }) {
-  if (row.parseStatus === 'failed') return { outcome: 'parse_failed', error: row.parseError };
-  if (row.attribution === 'unattributed') return { outcome: 'unattributed', note: row.attributionNote };
-  return { outcome: row.routedAt ? 'routed' : 'pending' };
-}
 
 describe('SMTP intake', () => {
   it('stores an ARF mail with the envelope sender, parses and attributes it', async () => {
