@@ -72,8 +72,8 @@ describe('forensic consent page', () => {
 
     await page.getByTestId('consent-revoker').fill('Dana Owner');
     await page.getByTestId('consent-revoke').click();
-    await page.getByTestId('consent-revoke-sent').waitFor({ timeout: 30_000 });
-    for (let i = 0; i < 100 && !(await db.forensicRequest.findUniqueOrThrow({ where: { id: requestId } })).revokedAt; i++) await new Promise((r) => setTimeout(r, 200));
+    // "Revocation sent" shows only until the page's next refresh finds the revocation in effect; wait for that state.
+    await page.getByTestId('consent-revoked').waitFor({ timeout: 30_000 });
     expect((await db.forensicRequest.findUniqueOrThrow({ where: { id: requestId } })).revokedAt).not.toBeNull();
     expect(dialogs).toEqual([]);
     await page.close();
