@@ -12,7 +12,7 @@ import {
   type Severity,
 } from './cases';
 
-const duration = z
+export const policyDurationSchema = z
   .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/)])
   .refine((d) => {
     try {
@@ -28,10 +28,10 @@ const partialPolicy = z
     skipTriage: z.boolean(),
     skipTriageOn: z.array(z.enum(['report', 'detection'])),
     defaultSeverity: z.enum(SEVERITIES),
-    remediationWindow: duration,
-    reminderOffsets: z.array(duration).max(10),
-    maxExtension: duration,
-    remediationWindowBySeverity: z.partialRecord(z.enum(SEVERITIES), duration),
+    remediationWindow: policyDurationSchema,
+    reminderOffsets: z.array(policyDurationSchema).max(10),
+    maxExtension: policyDurationSchema,
+    remediationWindowBySeverity: z.partialRecord(z.enum(SEVERITIES), policyDurationSchema),
   })
   .partial()
   .strict();

@@ -2,7 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseCasePolicyTable } from '../domain/case-policy';
+import { parseCasePolicyTable, policyDurationSchema } from '../domain/case-policy';
+import { parseAccessPolicy } from '../domain/access/policy';
 import { DEFAULT_TASK_QUEUE } from '../domain/contracts';
 
 const optionalString = z
@@ -84,6 +85,21 @@ const schema = z.object({
   DETECTOR_COUNT: z.coerce.number().int().min(1).default(1),
   /** Name of this detector process in the flow statistics; defaults to host:pid. */
   DETECTOR_NAME: optionalString,
+  /** Access policy overrides as JSON (domain/access/policy.ts): rules (N-of-M approvers, tenant consent, longest grant), approvalWindow, infraScopes. */
+  ACCESS_POLICY: optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    try {
+      return parseAccessPolicy(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** How recent a second-factor check must be for requesting or approving access (step-up). */
+  STEP_UP_MAX_AGE: policyDurationSchema.default('5 minutes'),
+  /** WebAuthn relying party: its ID defaults to PUBLIC_URL's host name, the expected origin to PUBLIC_URL's origin. */
+  WEBAUTHN_RP_ID: optionalString,
+  WEBAUTHN_RP_NAME: z.string().default('Safeguard'),
   /** Case policy overrides as JSON (domain/case-policy.ts), e.g. {"categories":{"spam":{"remediationWindow":"72 hours"}}}. */
   CASE_POLICY: optionalString.transform((v, ctx) => {
     if (v === undefined) return undefined;
