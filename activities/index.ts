@@ -1,7 +1,9 @@
 // All activities, built from their dependencies. Workflows import only the type of this factory.
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
+import type { AccessProvider } from '../lib/access-provider';
 import type { Db } from '../lib/db';
+import { createAccessActivities } from './access';
 import { createAuditActivities } from './audit';
 import { createCaseActivities } from './cases';
 import { createForensicsAnalysisActivities, createForensicsCollectionActivities, createForensicsRecordActivities } from './forensics';
@@ -15,6 +17,8 @@ export interface ActivityDeps {
   temporal: Client;
   /** The worker's identity, recorded where a row says who did the work. */
   identity: string;
+  /** Where access grants are bound and revoked (default: the local bindings in our database). */
+  accessProvider?: AccessProvider;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createForensicsRecordActivities(deps),
     ...createForensicsCollectionActivities(deps),
     ...createForensicsAnalysisActivities(deps),
+    ...createAccessActivities(deps),
   };
 }
 

@@ -38,7 +38,8 @@ export function createMailActivities({ db, mailer }: { db: Db; mailer: Transport
           subject: input.subject,
           caseId: input.caseId,
         },
-        update: {},
+        // A no-op update (not `{}`) lets Prisma make this one INSERT … ON CONFLICT instead of a transaction of three.
+        update: { idempotencyKey: input.idempotencyKey },
       });
       if (row.status === 'sent' && row.messageId) {
         return { notificationId: row.id, messageId: row.messageId, sentNow: false };

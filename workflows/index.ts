@@ -2,3 +2,4 @@
 export { healthProbeWorkflow } from './health-probe';
 export { abuseCaseWorkflow } from './abuse-case';
 export { forensicAnalysisWorkflow } from './forensics';
+export { accessRequestWorkflow } from './access';

@@ -35,6 +35,8 @@ export interface AccessInput {
   duration: PolicyDuration;
   /** How old a second-factor check may be when an approval arrives (the workflow refuses older ones). */
   stepUpMaxAge: PolicyDuration;
+  /** Backoff of the revocation, retried until the provider confirms (default 1 second doubling up to 1 minute). */
+  revokeRetry?: { initialInterval?: PolicyDuration; maximumInterval?: PolicyDuration };
 }
 
 /** An approver's decision, as the console sends it to the workflow's update (validated there). */
@@ -78,6 +80,16 @@ export interface AccessSnapshot {
   endReason?: string;
   revokedAt?: string;
 }
+
+/** Bounds of a request's reason (characters, after trimming). */
+export const ACCESS_REASON_MIN = 10;
+export const ACCESS_REASON_MAX = 2000;
+
+/** Where a grant action was recorded from: the console itself, or a tool with the grant's token. */
+export type GrantActionSource = 'console' | 'api';
+
+/** The console page of a request, relative to PUBLIC_URL (the approvers' and the requester's mails link to it). */
+export const accessRequestPath = (requestId: string) => `/access/${requestId}`;
 
 export type AccessOutcome = 'denied' | 'expired' | 'cancelled' | 'ended';
 

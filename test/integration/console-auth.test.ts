@@ -1,10 +1,12 @@
 // The console's tRPC procedures against a real PostgreSQL: sign-in, sessions, protected and role-gated procedures.
 import { TRPCError } from '@trpc/server';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../lib/config';
 import { db } from '../../lib/db';
 import { hashPassword } from '../../lib/passwords';
-import { hashToken, SESSION_COOKIE, SESSION_TTL_MS } from '../../lib/session';
+import { TOTP_PERIOD_SECONDS, totpStepAt } from '../../lib/mfa';
+import { hashToken, SECOND_FACTOR_TTL_MS, SESSION_COOKIE, SESSION_TTL_MS } from '../../lib/session';
 import { createContext } from '../../web/server/context';
 import { createCaller } from '../../web/server/root';
 import { roleProcedure, router, createCallerFactory } from '../../web/server/trpc';
@@ -47,7 +49,7 @@ describe('auth', () => {
   it('signs in, stores only the token hash, and knows the user on the next request', async () => {
     const { caller, resHeaders } = await callerWith();
     // Addresses are matched without regard to case.
-    await expect(caller.auth.signIn({ email: 'ANA@example.com', password: 'correct horse battery' })).resolves.toEqual({ name: 'Ana', role: 'analyst' });
+    await expect(caller.auth.signIn({ email: 'ANA@example.com', password: 'correct horse battery' })).resolves.toEqual({ name: 'Ana', role: 'analyst', secondFactor: null });
     const cookie = sessionFrom(resHeaders);
     const token = cookie.split('=')[1]!;
     const stored = await db().session.findMany();
@@ -115,5 +117,45 @@ describe('auth', () => {
     const { ctx } = await callerWith(sessionFrom(signedIn.resHeaders));
     await expect(make(ctx).approveSomething()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(make({ ...ctx, user: { ...ctx.user!, role: 'approver' } }).approveSomething()).resolves.toBe('approved');
+  });
+
+  it('asks a user with a second factor for it before the session is signed in', async () => {
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await db().user.create({
+      data: { email: 'kai@example.com', name: 'Kai', role: 'approver', passwordHash: await hashPassword('correct horse battery'), totpSecret: secret, totpEnabledAt: new Date() },
+    });
+    const first = await callerWith();
+    const result = await first.caller.auth.signIn({ email: 'kai@example.com', password: 'correct horse battery' });
+    expect(result.secondFactor).toEqual({ securityKeys: false, totp: true, recoveryCodesRemaining: 0 });
+    const cookie = sessionFrom(first.resHeaders);
+    expect(first.resHeaders.get('set-cookie')).toContain(`Max-Age=${SECOND_FACTOR_TTL_MS / 1000}`);
+    const row = await db().session.findUniqueOrThrow({ where: { tokenHash: hashToken(cookie.split('=')[1]!) } });
+    expect(row.secondFactorPending).toBe(true);
+    expect(row.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + SECOND_FACTOR_TTL_MS);
+
+    // The password alone signs nobody in: not the console's procedures, not the pages (userForToken), not the export.
+    const pending = await callerWith(cookie);
+    expect(pending.ctx.user).toBeNull();
+    await expect(pending.caller.auth.me()).resolves.toBeNull();
+    await expect(pending.caller.cases.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(pending.caller.mfa.status()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(pending.caller.auth.secondFactorDone()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+
+    // A wrong code keeps it pending; the right one signs in, for the full session lifetime.
+    const code = await generate({ secret, epoch: totpStepAt(new Date()) * TOTP_PERIOD_SECONDS });
+    const wrong = code === '000000' ? '111111' : '000000';
+    await expect(pending.caller.mfa.stepUp({ method: 'totp', code: wrong })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await callerWith(cookie)).ctx.user).toBeNull();
+    await expect(pending.caller.mfa.stepUp({ method: 'totp', code })).resolves.toMatchObject({ method: 'totp' });
+
+    const signedIn = await callerWith(cookie);
+    await expect(signedIn.caller.auth.me()).resolves.toMatchObject({ email: 'kai@example.com' });
+    await signedIn.caller.auth.secondFactorDone();
+    expect(signedIn.resHeaders.get('set-cookie')).toContain(`Max-Age=${SESSION_TTL_MS / 1000}`);
+    const after = await db().session.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after).toMatchObject({ secondFactorPending: false, stepUpMethod: 'totp' });
+    expect(after.expiresAt.getTime()).toBeGreaterThan(Date.now() + SESSION_TTL_MS - 60_000);
+    const audit = await db().auditEvent.findMany({ where: { actorId: row.userId }, orderBy: { seq: 'asc' } });
+    expect(audit.map((a) => a.action)).toEqual(['mfa.step_up_failed', 'auth.signed_in_second_factor']);
   });
 });

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Transporter } from 'nodemailer';
 import { inject } from 'vitest';
+import type { AccessProvider } from '../../lib/access-provider';
 import type { Db } from '../../lib/db';
 import { log } from '../../lib/log';
 import { installTemporalLogging } from '../../worker/logging';
@@ -22,7 +23,7 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-export async function startTestWorker(deps: { db: Db; mailer: Transporter }): Promise<TestWorker> {
+export async function startTestWorker(deps: { db: Db; mailer: Transporter; accessProvider?: AccessProvider }): Promise<TestWorker> {
   // Activities that signal other workflows use the same client as the test.
   const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;

@@ -26,9 +26,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/cases">Cases</Link>
                 <Link href="/inbox">Inbox</Link>
                 <Link href="/detections">Detections</Link>
+                <Link href="/access">Access</Link>
+                {user.role !== 'analyst' && <Link href="/audit">Audit</Link>}
                 {user.role === 'admin' && <Link href="/reporters">Reporters</Link>}
                 <Link href="/status">Status</Link>
                 <Link href="/mailbox">Mailbox</Link>
+                <Link href="/account/security">Security</Link>
               </nav>
             )}
             {user && (

@@ -1,4 +1,7 @@
 // One router per domain; later pillars add cases, forensics, access, detections.
+import { accessRouter } from './routers/access';
+import { accessConsentRouter } from './routers/access-consent';
+import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { casesRouter } from './routers/cases';
 import { detectionsRouter } from './routers/detections';
@@ -6,6 +9,7 @@ import { forensicConsentRouter } from './routers/forensic-consent';
 import { forensicsRouter } from './routers/forensics';
 import { inboxRouter } from './routers/inbox';
 import { mailboxRouter } from './routers/mailbox';
+import { mfaRouter } from './routers/mfa';
 import { publicReportRouter } from './routers/public-report';
 import { reportersRouter } from './routers/reporters';
 import { statusRouter } from './routers/status';
@@ -24,6 +28,10 @@ export const appRouter = router({
   publicReport: publicReportRouter,
   forensics: forensicsRouter,
   forensicConsent: forensicConsentRouter,
+  audit: auditRouter,
+  access: accessRouter,
+  accessConsent: accessConsentRouter,
+  mfa: mfaRouter,
 });
 
 export type AppRouter = typeof appRouter;

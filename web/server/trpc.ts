@@ -48,6 +48,13 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
+/** The second-factor check itself: signed in, or between the password and the second factor at sign-in. */
+export const secondFactorProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user ?? ctx.pendingUser;
+  if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  return next({ ctx: { ...ctx, user } });
+});
+
 /** A procedure for users whose role is at least `role` (admin > approver > analyst). */
 export const roleProcedure = (role: Role) =>
   protectedProcedure.use(({ ctx, next }) => {

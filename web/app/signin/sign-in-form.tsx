@@ -3,18 +3,29 @@ import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '../../lib/trpc';
+import { SecondFactorChoices, type SecondFactors } from '../components/step-up';
 
-/** `next` is already checked to be a path on this console (see lib/paths.ts). */
-export function SignInForm({ next }: { next: string }) {
+/**
+ * Password first; a user with a second factor then passes it before the session is signed in. `pending` is set
+ * when this browser already passed the password step (a reload in between). `next` is already checked to be a path
+ * on this console (see lib/paths.ts).
+ */
+export function SignInForm({ next, pending }: { next: string; pending: SecondFactors | null }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [factors, setFactors] = useState<SecondFactors | null>(pending);
+  const done = useMutation(trpc.auth.secondFactorDone.mutationOptions());
+  const enter = () => {
+    router.push(next);
+    router.refresh();
+  };
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: () => {
-        router.push(next);
-        router.refresh();
+      onSuccess: (result) => {
+        if (result.secondFactor) setFactors(result.secondFactor);
+        else enter();
       },
     }),
   );
@@ -23,6 +34,20 @@ export function SignInForm({ next }: { next: string }) {
   function submit(e: FormEvent) {
     e.preventDefault();
     signIn.mutate({ email, password });
+  }
+
+  if (factors) {
+    return (
+      <div data-testid="signin-second-factor">
+        <p>Your password is right. Now confirm it is you with your second factor.</p>
+        <SecondFactorChoices factors={factors} onPassed={() => void done.mutateAsync().then(enter)} />
+        {done.error && (
+          <p role="alert" className="error">
+            {done.error.message}
+          </p>
+        )}
+      </div>
+    );
   }
 
   return (

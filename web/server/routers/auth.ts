@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { db } from '../../../lib/db';
-import { authenticate, createSession, deleteSession, SESSION_TTL_MS, sessionCookie } from '../../../lib/session';
+import { hasSecondFactor, secondFactorsOf } from '../../../lib/mfa';
+import { authenticate, createSession, deleteSession, SECOND_FACTOR_TTL_MS, SESSION_TTL_MS, sessionCookie } from '../../../lib/session';
 import { AttemptLimiter } from '../rate-limit';
 import { publicProcedure, router } from '../trpc';
 
@@ -29,9 +30,20 @@ export const authRouter = router({
     const user = await authenticate(db(), email, input.password);
     if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Email or password is not correct.' });
     perClient.reset(clientKey);
-    const { token } = await createSession(db(), user.id, { ip: ctx.ip, userAgent: ctx.userAgent });
-    ctx.resHeaders.append('Set-Cookie', sessionCookie(token, { secure: ctx.secure, maxAgeSeconds: SESSION_TTL_MS / 1000 }));
-    return { name: user.name, role: user.role };
+    // A user with a second factor gets a session that can do nothing but pass it (mfa.stepUp), for ten minutes.
+    const secondFactorPending = await hasSecondFactor(db(), user.id);
+    const { token } = await createSession(db(), user.id, { ip: ctx.ip, userAgent: ctx.userAgent }, { secondFactorPending });
+    const maxAgeSeconds = (secondFactorPending ? SECOND_FACTOR_TTL_MS : SESSION_TTL_MS) / 1000;
+    ctx.resHeaders.append('Set-Cookie', sessionCookie(token, { secure: ctx.secure, maxAgeSeconds }));
+    // The cookie must outlive the second step: passing it extends the session, so it is set again then (below).
+    return { name: user.name, role: user.role, secondFactor: secondFactorPending ? await secondFactorsOf(db(), user.id) : null };
+  }),
+
+  /** After mfa.stepUp passed at sign-in: the cookie, until now minutes long, gets the session's lifetime. */
+  secondFactorDone: publicProcedure.mutation(({ ctx }) => {
+    if (!ctx.user || !ctx.sessionToken) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+    ctx.resHeaders.append('Set-Cookie', sessionCookie(ctx.sessionToken, { secure: ctx.secure, maxAgeSeconds: SESSION_TTL_MS / 1000 }));
+    return { ok: true };
   }),
 
   // Public, so a session that expired while the page was open can still clear its cookie.
