@@ -58,8 +58,13 @@ describe('forensic consent page', () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('[data-testid="consent-page"] img, [data-testid="consent-page"] script').count()).toBe(0);
 
-    // Narrow: logs only.
+    // Narrow: logs only. The text above the form follows the boxes, and that text is what the decision records.
+    await expect(page.getByTestId('consent-scope').textContent()).resolves.toMatch(/memory/i);
     await page.getByTestId('consent-kind-memory_snapshot').uncheck();
+    await page.locator('[data-testid="consent-scope"][data-narrowed="yes"]').waitFor();
+    const previewed = (await page.getByTestId('consent-scope').textContent())!;
+    expect(previewed).not.toMatch(/memory/i);
+    expect(previewed).toContain(deploymentName);
     await page.getByTestId('consent-name').fill('Dana Owner');
     await page.getByTestId('consent-email').fill('dana@tenant.example');
     await page.getByTestId('consent-approve').click();
@@ -68,7 +73,7 @@ describe('forensic consent page', () => {
     expect(row).toMatchObject({ decision: 'approved', decidedByName: 'Dana Owner', decidedByEmail: 'dana@tenant.example' });
     expect(row.approvedScope).toMatchObject({ dataKinds: ['logs'] });
     expect(row.decidedUserAgent).toMatch(/Chrom/);
-    expect(row.scopeTextShown).not.toMatch(/memory/i);
+    expect(row.scopeTextShown).toBe(previewed);
 
     await page.getByTestId('consent-revoker').fill('Dana Owner');
     await page.getByTestId('consent-revoke').click();

@@ -4,7 +4,8 @@
 // and the report once the analyst shares it. Everything from the server is rendered as text.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { DATA_KIND_LABELS, type DataKind } from '../../../../domain/forensics/types';
+import { scopeText } from '../../../../domain/forensics/scope-text';
+import { DATA_KIND_LABELS, type DataKind, type ForensicScope } from '../../../../domain/forensics/types';
 import { FormError } from '../../components/form-error';
 import { useTRPC } from '../../../lib/trpc';
 import type { ConsentView } from '../../../server/routers/forensic-consent';
@@ -44,13 +45,16 @@ export function ConsentPage({ token, initial }: { token: string; initial: Consen
   const revoke = useMutation(trpc.forensicConsent.revoke.mutationOptions({ onSuccess: refresh }));
 
   const narrowed = targets.length < proposed.targets.length || kinds.length < proposed.dataKinds.length;
+  const narrowedScope = { targets: proposed.targets.filter((t) => targets.includes(t.deploymentId)), dataKinds: kinds as DataKind[] };
+  // What an approval would cover, in the words the server stores with the decision (the same function and names).
+  const shownText =
+    view.can.decide && narrowed && targets.length > 0 && kinds.length > 0
+      ? scopeText(narrowedScope as ForensicScope, { deployments: view.deploymentNames })
+      : view.scopeText;
   const approve = (e: FormEvent) => {
     e.preventDefault();
     // Unchanged: the whole proposed scope, exactly as shown above.
-    const approvedScope = narrowed
-      ? { targets: proposed.targets.filter((t) => targets.includes(t.deploymentId)), dataKinds: kinds as DataKind[] }
-      : undefined;
-    decide.mutate({ token, approve: true, approvedScope, name, email });
+    decide.mutate({ token, approve: true, approvedScope: narrowed ? narrowedScope : undefined, name, email });
   };
   const decline = () => decide.mutate({ token, approve: false, reason: reason || undefined, name, email });
 
@@ -64,9 +68,9 @@ export function ConsentPage({ token, initial }: { token: string; initial: Consen
         {view.purpose}
       </pre>
 
-      <h2>Exactly what would be accessed</h2>
-      <pre className="message" data-testid="consent-scope">
-        {view.scopeText}
+      <h2>{shownText === view.scopeText ? 'Exactly what would be accessed' : 'Exactly what you would approve (the items you left checked)'}</h2>
+      <pre className="message" data-testid="consent-scope" data-narrowed={shownText === view.scopeText ? 'no' : 'yes'}>
+        {shownText}
       </pre>
       <p>
         Access lasts at most <strong>{view.accessHours} hours</strong> from your approval, or until you revoke it. Collected data is kept{' '}
