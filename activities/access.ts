@@ -8,6 +8,7 @@ import type { Prisma } from '../generated/prisma/client';
 import { ACCESS_CONSENT_LINK, accessRequestPath, type AccessStateName, type ApprovalInput, type TenantConsentInput } from '../domain/access/contracts';
 import { accessConsentNotice, accessStaffNotice, type AccessEmailKind, type AccessNoticeInput } from '../domain/access/notices';
 import { createAccessLink } from '../lib/access-links';
+import { accessScopeFacts } from '../lib/access';
 import { bindingScope, LocalAccessProvider, type AccessProvider } from '../lib/access-provider';
 import { appendAudit } from '../lib/audit';
 import { config } from '../lib/config';
@@ -45,21 +46,10 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
   type RequestRow = Awaited<ReturnType<typeof loadRequest>>;
 
   async function noticeInput(req: RequestRow, extra: Partial<AccessNoticeInput> = {}): Promise<AccessNoticeInput> {
-    const deployment = req.deploymentId ? await db.deployment.findUnique({ where: { id: req.deploymentId }, include: { tenant: true } }) : null;
+    const { tenantId: _tenant, contactEmail: _contact, ...facts } = await accessScopeFacts(db, req);
     return {
       reference: req.id.slice(0, 8),
-      facts: {
-        requesterName: req.requester.name,
-        targetKind: req.targetKind,
-        level: req.level,
-        customerData: req.customerData,
-        deploymentName: deployment?.name,
-        tenantName: deployment?.tenant.name,
-        infraScope: req.infraScope ?? undefined,
-        reason: req.reason,
-        durationMinutes: req.durationMinutes,
-        caseReference: req.caseId?.slice(0, 8),
-      },
+      facts,
       requiredApprovals: req.requiredApprovals,
       tenantConsentRequired: req.tenantConsentRequired,
       deadlineAt: req.approvalDeadline,

@@ -311,7 +311,7 @@ export async function accessSnapshot(temporal: Client, requestId: string): Promi
 // ───────────── The tenant's consent (Customer Lockbox) ─────────────
 
 /** The facts shown about a request, from its row (the same for the page, the mail and the stored evidence). */
-async function scopeFacts(db: Db, req: AccessRequest): Promise<AccessScopeFacts & { tenantId?: string; contactEmail?: string }> {
+export async function accessScopeFacts(db: Db, req: AccessRequest): Promise<AccessScopeFacts & { tenantId?: string; contactEmail?: string }> {
   const [requester, deployment] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: req.requesterId }, select: { name: true } }),
     req.deploymentId ? db.deployment.findUnique({ where: { id: req.deploymentId }, include: { tenant: true } }) : null,
@@ -360,7 +360,7 @@ export interface TenantConsentView {
 /** What the consent page shows; the link is checked but not used up, so the page can be opened before deciding. */
 export async function viewTenantConsent(db: Db, token: string): Promise<TenantConsentView> {
   const { req } = await requestForConsentLink(db, token, false);
-  const facts = await scopeFacts(db, req);
+  const facts = await accessScopeFacts(db, req);
   const consent = req.tenantConsent === 'approved' || req.tenantConsent === 'declined' ? req.tenantConsent : null;
   return {
     requestId: req.id,
@@ -398,7 +398,7 @@ export async function decideTenantConsent(deps: Pick<AccessDeps, 'db' | 'tempora
   const before = await requestForConsentLink(db, token, false);
   if (before.req.state !== 'pending' || before.req.tenantConsent) throw new AccessError('conflict', 'This request no longer takes an answer.', 'NotPending');
   const { req, link } = await requestForConsentLink(db, token, true);
-  const facts = await scopeFacts(db, req);
+  const facts = await accessScopeFacts(db, req);
   const by = { name, email: link.email ?? facts.contactEmail ?? 'unknown', ip: input.ip, userAgent: input.userAgent, textShown: accessScopeText(facts) };
   try {
     return await toWorkflow(() => handle(temporal, req.id).executeUpdate(tenantConsentUpdate, { args: [{ approve: input.approve, reason: input.reason?.trim() || undefined, by }] }));
