@@ -1,5 +1,6 @@
 // Everything the case workflow does outside itself: the Case row, evidence links, merging, the provider, the emails.
 // Each activity is safe to retry: rows are upserts, provider calls and emails carry idempotency keys.
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
@@ -9,11 +10,12 @@ import { caseWorkflowId, TENANT_CASE_LINK } from '../domain/cases';
 import { casePolicyFor } from '../domain/case-policy';
 import { describeDuration, reporterNotice, tenantNotice, type NoticeKind, type ReporterNoticeKind } from '../domain/notices';
 import { createAccessLink } from '../lib/access-links';
-import { appendAudit } from '../lib/audit';
+import { appendAudit, appendAuditMany } from '../lib/audit';
 import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createDatabaseProvider, UnknownDeploymentError, type CloudProvider } from '../lib/provider';
 import { attachEvidenceSignal, type abuseCaseWorkflow } from '../workflows/abuse-case';
+import type { AuditEntry } from './audit';
 import { createMailActivities } from './mail';
 
 export interface CaseActivityDeps {
@@ -55,6 +57,35 @@ export interface CaseStateRow {
 }
 
 export type CaseEmailKind = NoticeKind | ReporterNoticeKind;
+
+/** What a tenant email reads in one query. */
+interface CaseForNotice {
+  id: string;
+  category: string;
+  severity: string | null;
+  deadlineAt: Date | null;
+  reportCount: number;
+  tenantId: string | null;
+  tenantName: string;
+  timeZone: string;
+  to: string;
+  deploymentName: string | null;
+  sentId: string | null;
+  sentTo: string | null;
+}
+
+/** What a reporter email reads of each report, with its reporter, in one query. */
+interface ReportForNotice {
+  id: string;
+  channel: string;
+  receivedAt: Date;
+  category: string | null;
+  reporterEmail: string | null;
+  confirmedAt: Date | null;
+  reporterId: string | null;
+  reporterAddress: string | null;
+  notifyOutcome: boolean | null;
+}
 
 export interface NotifyCaseInput {
   caseId: string;
@@ -102,23 +133,26 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
     });
   }
 
-  async function alreadySent(key: string) {
-    const row = await db.notification.findUnique({ where: { idempotencyKey: key } });
-    return row?.status === 'sent' && row.messageId ? row : undefined;
-  }
-
   async function tenantEmail(input: NotifyCaseInput): Promise<SentEmail[]> {
-    const kase = await db.case.findUnique({ where: { id: input.caseId }, include: { tenant: true, deployment: true } });
-    if (!kase?.tenant) throw nonRetryable(`case ${input.caseId} has no tenant to notify`, 'CaseWithoutTenant');
-    const to = kase.tenant.securityContactEmail ?? kase.tenant.ownerEmail;
-    const done = await alreadySent(input.key);
-    if (done) return [{ kind: input.kind, to: done.toAddress, notificationId: done.id, sentNow: false }];
+    // The case, its tenant and deployment, and an earlier send under this key, in one round trip.
+    const [kase] = await db.$queryRaw<CaseForNotice[]>`
+      SELECT c.id::text AS id, c.category, c.severity, c."deadlineAt", c."reportCount", t.id::text AS "tenantId", t.name AS "tenantName",
+             t."timeZone", COALESCE(t."securityContactEmail", t."ownerEmail") AS "to", d.name AS "deploymentName",
+             n.id::text AS "sentId", n."toAddress" AS "sentTo"
+      FROM "Case" c
+      LEFT JOIN "Tenant" t ON t.id = c."tenantId"
+      LEFT JOIN "Deployment" d ON d.id = c."deploymentId"
+      LEFT JOIN "Notification" n ON n."idempotencyKey" = ${input.key} AND n.status = 'sent' AND n."messageId" IS NOT NULL
+      WHERE c.id = ${input.caseId}::uuid`;
+    if (!kase?.tenantId) throw nonRetryable(`case ${input.caseId} has no tenant to notify`, 'CaseWithoutTenant');
+    const to = kase.to;
+    if (kase.sentId) return [{ kind: input.kind, to: kase.sentTo!, notificationId: kase.sentId, sentNow: false }];
     const reports = await db.abuseReport.findMany({ where: { caseId: kase.id }, orderBy: { receivedAt: 'desc' }, take: 5 });
     let linkUrl: string | undefined;
     if (LINKED_KINDS.has(input.kind)) {
       const until = (kase.deadlineAt?.getTime() ?? Date.now()) + LINK_GRACE_MS;
       const link = await createAccessLink(
-        { purpose: TENANT_CASE_LINK, subjectId: kase.id, tenantId: kase.tenant.id, email: to, ttlMs: Math.max(until - Date.now(), LINK_GRACE_MS) },
+        { purpose: TENANT_CASE_LINK, subjectId: kase.id, tenantId: kase.tenantId, email: to, ttlMs: Math.max(until - Date.now(), LINK_GRACE_MS) },
         db,
       );
       linkUrl = link.url;
@@ -127,9 +161,9 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       reference: kase.id.slice(0, 8),
       category: kase.category,
       severity: kase.severity ?? undefined,
-      tenantName: kase.tenant.name,
-      deploymentName: kase.deployment?.name ?? 'unknown',
-      timeZone: kase.tenant.timeZone,
+      tenantName: kase.tenantName,
+      deploymentName: kase.deploymentName ?? 'unknown',
+      timeZone: kase.timeZone,
       deadlineAt: kase.deadlineAt ?? undefined,
       evidence: reports.map((r) => ({ receivedAt: r.receivedAt, summary: r.summary, sourceIps: r.sourceIps, reportedUrls: r.reportedUrls, channel: r.channel })),
       evidenceCount: kase.reportCount,
@@ -142,17 +176,20 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
   }
 
   async function reporterEmails(input: NotifyCaseInput): Promise<SentEmail[]> {
-    const reports = await db.abuseReport.findMany({
-      where: { caseId: input.caseId, ...(input.reportIds ? { id: { in: input.reportIds } } : {}), channel: { not: 'detection' } },
-      include: { reporter: true },
-      orderBy: { receivedAt: 'asc' },
-    });
+    // The reports with their reporter, in one round trip.
+    const ids = input.reportIds ?? null;
+    const rows = await db.$queryRaw<ReportForNotice[]>`
+      SELECT r.id::text AS id, r.channel::text AS channel, r."receivedAt", r.category, r."reporterEmail", r."confirmedAt",
+             p.id::text AS "reporterId", p.email AS "reporterAddress", p."notifyOutcome"
+      FROM "AbuseReport" r LEFT JOIN "Reporter" p ON p.id = r."reporterId"
+      WHERE r."caseId" = ${input.caseId}::uuid AND r.channel <> 'detection' AND (${ids}::uuid[] IS NULL OR r.id = ANY(${ids}::uuid[]))
+      ORDER BY r."receivedAt" ASC`;
     const out: SentEmail[] = [];
-    for (const r of reports) {
-      if (r.reporter && !r.reporter.notifyOutcome) continue;
+    for (const r of rows) {
+      if (r.reporterId && !r.notifyOutcome) continue;
       // A web-form address is mailed only once its owner confirmed it.
       if (r.channel === 'web_form' && !r.confirmedAt) continue;
-      const to = r.reporter?.email ?? r.reporterEmail;
+      const to = r.reporterAddress ?? r.reporterEmail;
       if (!to) continue;
       const email = reporterNotice(input.kind as ReporterNoticeKind, {
         reportReference: r.id.slice(0, 8),
@@ -166,10 +203,26 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
     return out;
   }
 
-  return {
+  const activities = {
     /** Creates the Case row, or reopens a closed one; records 'case.opened' / 'case.reopened' exactly once per run. */
     async openCase(input: OpenCaseInput): Promise<OpenCaseResult> {
       const runId = Context.current().info.workflowExecution?.runId ?? 'outside-workflow';
+      // The usual opening, a (deployment, category) without a row yet: the row and its 'case.opened' entry in one
+      // statement. Anything else (a retry of this opening, a reopening) takes the locked path below.
+      const now = new Date();
+      const audit = { runId, category: input.category, deploymentId: input.deploymentId, reopenCount: 0 };
+      const [fresh] = await db.$queryRaw<{ id: string }[]>`
+        WITH opened AS (
+          INSERT INTO "Case" (id, "workflowId", "tenantId", "deploymentId", category, "openedAt", "updatedAt")
+          VALUES (${randomUUID()}::uuid, ${input.workflowId}, ${input.tenantId}::uuid, ${input.deploymentId}::uuid, ${input.category}, ${now}, ${now})
+          ON CONFLICT ("workflowId") DO NOTHING
+          RETURNING id
+        ), audit AS (
+          INSERT INTO "AuditEvent" (at, "actorType", "actorId", action, "subjectType", "subjectId", data)
+          SELECT ${now}, 'workflow', ${input.workflowId}, 'case.opened', 'case', id::text, ${JSON.stringify(audit)}::jsonb FROM opened
+        )
+        SELECT id::text AS id FROM opened`;
+      if (fresh) return { caseId: fresh.id, reopened: false, cycle: 0, openedAt: now.toISOString() };
       return db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.workflowId}))`;
         const existing = await tx.case.findUnique({ where: { workflowId: input.workflowId } });
@@ -244,13 +297,22 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
     /** Links reports and detections (both AbuseReport rows) to the case; returns the new count and unknown ids. */
     async attachEvidence(input: { caseId: string; evidence: EvidenceRef[] }): Promise<{ reportCount: number; missing: string[] }> {
       const ids = [...new Set(input.evidence.map((e) => e.id))];
-      return db.$transaction(async (tx) => {
-        const found = await tx.abuseReport.findMany({ where: { id: { in: ids } }, select: { id: true } });
-        await tx.abuseReport.updateMany({ where: { id: { in: found.map((f) => f.id) } }, data: { caseId: input.caseId } });
-        const { reportCount } = await recount(tx, input.caseId);
-        const have = new Set(found.map((f) => f.id));
-        return { reportCount, missing: ids.filter((id) => !have.has(id)) };
-      });
+      // One statement: link, then count. The count reads the snapshot from before the link, so the rows just linked
+      // are counted by id as well (a row already on the case is counted once).
+      const [row] = await db.$queryRaw<{ reportCount: number | null; found: string[] }[]>`
+        WITH linked AS (
+          UPDATE "AbuseReport" SET "caseId" = ${input.caseId}::uuid WHERE id = ANY(${ids}::uuid[]) RETURNING id
+        ), counted AS (
+          UPDATE "Case" SET "reportCount" = agg.n, "lastEvidenceAt" = agg.last, "updatedAt" = ${new Date()}
+          FROM (SELECT count(*)::int AS n, max("receivedAt") AS last FROM "AbuseReport"
+                WHERE "caseId" = ${input.caseId}::uuid OR id IN (SELECT id FROM linked)) AS agg
+          WHERE "Case".id = ${input.caseId}::uuid
+          RETURNING "reportCount"
+        )
+        SELECT (SELECT "reportCount" FROM counted) AS "reportCount", ARRAY(SELECT id::text FROM linked) AS found`;
+      if (row?.reportCount === null || row?.reportCount === undefined) throw new Error(`case ${input.caseId} does not exist`);
+      const have = new Set(row.found);
+      return { reportCount: row.reportCount, missing: ids.filter((id) => !have.has(id)) };
     },
 
     /** Refuses a merge target that does not exist, is this case, or is no longer open (the triage update shows why). */
@@ -316,6 +378,70 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       return { sent };
     },
   };
+
+  return {
+    ...activities,
+
+    /**
+     * Several of the above as one local activity, in this order: the opening (openCase), the row (recordCaseState),
+     * the evidence (attachEvidence), the emails (notifyCase), then the workflow's queued audit entries followed by this step's own
+     * ('case.evidence_attached', 'case.email_sent'). One trip through the worker instead of one per part is what lets
+     * a case keep up with intake; each part is safe to repeat, so a retry redoes the step.
+     */
+    async caseStep(input: CaseStepInput): Promise<CaseStepResult> {
+      const opened = input.open ? await activities.openCase(input.open) : undefined;
+      const caseId = opened?.caseId ?? input.caseId;
+      const entries = [...input.audit];
+      const own = (action: string, data: Record<string, unknown>) =>
+        entries.push({
+          actorType: 'system',
+          actorId: 'case-workflow',
+          action,
+          subjectType: 'case',
+          subjectId: caseId,
+          data: { workflowId: input.workflowId, ...data },
+          at: new Date().toISOString(),
+        });
+      if (input.row) await activities.recordCaseState(input.row);
+      let linked: { reportCount: number; missing: string[] } | undefined;
+      if (input.evidence?.length) {
+        linked = await activities.attachEvidence({ caseId, evidence: input.evidence });
+        own('case.evidence_attached', { evidence: input.evidence.map(({ kind, id }) => ({ kind, id })), missing: linked.missing, reportCount: linked.reportCount });
+      }
+      const sent: SentEmail[][] = [];
+      for (const email of input.emails ?? []) {
+        const result = await activities.notifyCase({ ...email, caseId });
+        sent.push(result.sent);
+        if (result.sent.length > 0) own('case.email_sent', { kind: email.kind, emails: result.sent });
+      }
+      if (entries.length) await appendAuditMany(db, entries.map((e) => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) })));
+      return { ...linked, ...(opened ? { opened } : {}), sent };
+    },
+  };
+}
+
+export interface CaseStepInput {
+  /** The case; with `open`, the one it opens (the workflow does not know its id yet). */
+  caseId: string;
+  /** For this step's own audit entries. */
+  workflowId: string;
+  /** Opens (or reopens) the case first, as openCase does. */
+  open?: OpenCaseInput;
+  row?: CaseStateRow;
+  evidence?: EvidenceRef[];
+  emails?: Omit<NotifyCaseInput, 'caseId'>[];
+  /** The workflow's queued entries, written before this step's own. */
+  audit: AuditEntry[];
+}
+
+export interface CaseStepResult {
+  /** With open: what openCase returns. */
+  opened?: OpenCaseResult;
+  /** With evidence: what attachEvidence returns. */
+  reportCount?: number;
+  missing?: string[];
+  /** Per email, in the order given. */
+  sent: SentEmail[][];
 }
 
 /** Intake's one call: attach evidence to the (deployment, category) case, starting or reopening its workflow. */

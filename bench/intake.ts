@@ -5,6 +5,8 @@
 //     the same run on the same server the rate of empty workflows, with the ratio (target ≥ 0.7);
 //  2. p50/p99 from a report received to the tenant's notice email, for a category that skips triage, at a steady
 //     50 reports/s (target p99 < 2 s).
+// Each run also prints the CPU each process spent per report (from /proc): wall-clock rates swing with whatever else
+// the machine runs, CPU per report much less, so compare those between changes.
 // Needs PostgreSQL at TEST_DATABASE_URL and the Temporal CLI (built into the cache on first use), like the tests.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,6 +35,107 @@ const rate = (n: number, ms: number) => (n * 1000) / ms;
 const fmtRate = (r: number) => `${r.toFixed(1)}/s`;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ── CPU per process, from /proc (Linux); elsewhere the figures are left out ──
+const CLOCK_TICKS = 100; // USER_HZ, what /proc/<pid>/stat counts in on every Linux architecture
+/** `postgres`: the backends serving this run's database; `bench`: this process (the HTTP client, the mail catcher,
+ * the empty-workflow worker). */
+type Group = 'console' | 'worker' | 'temporal' | 'postgres' | 'bench';
+const GROUPS: Group[] = ['console', 'worker', 'temporal', 'postgres', 'bench'];
+type CpuUse = Record<Group, number> & { machine: number };
+type CpuMeter = ReturnType<typeof cpuMeter>;
+
+/** Busy CPU seconds of the whole machine so far (/proc/stat), to show what else ran meanwhile. */
+function machineBusy(): number {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // Everything but idle and iowait.
+  return (fields.reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!) / CLOCK_TICKS;
+}
+
+/** utime+stime (seconds) and parent of every process, by pid. */
+function readProcs(): Map<number, { ppid: number; cpu: number }> {
+  const out = new Map<number, { ppid: number; cpu: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces): state ppid ... utime(14) stime(15), counted from 1.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Samples the stack's processes every second, so a process that exits mid-phase keeps the CPU it used. */
+function cpuMeter(stack: Stack, db: Db) {
+  const roots = new Map<number, Group>();
+  if (stack.pids.console) roots.set(stack.pids.console, 'console');
+  if (stack.pids.worker) roots.set(stack.pids.worker, 'worker');
+  const last = new Map<number, { group: Group; cpu: number }>();
+  const groupOf = (pid: number, procs: Map<number, { ppid: number }>): Group | undefined => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 10; p = procs.get(p)?.ppid, hops++) {
+      const root = roots.get(p);
+      if (root) return root;
+      if (p === process.pid) return 'bench';
+    }
+    return undefined;
+  };
+  const sample = async () => {
+    if (!fs.existsSync('/proc/self/stat')) return;
+    const procs = readProcs();
+    // The dev server is this process's child; pick it out by its executable name.
+    for (const [pid, p] of procs) {
+      if (p.ppid !== process.pid || roots.has(pid)) continue;
+      try {
+        if (path.basename(fs.readlinkSync(`/proc/${pid}/exe`)) === 'temporal') roots.set(pid, 'temporal');
+      } catch {
+        // not ours to read
+      }
+    }
+    const backends = await db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.catch(() => []);
+    for (const { pid } of backends) {
+      const p = procs.get(pid);
+      if (p) last.set(pid, { group: 'postgres', cpu: p.cpu });
+    }
+    for (const [pid, p] of procs) {
+      const group = groupOf(pid, procs);
+      if (group) last.set(pid, { group, cpu: p.cpu });
+    }
+  };
+  const totals = () => {
+    const t = Object.fromEntries(GROUPS.map((g) => [g, 0])) as Record<Group, number>;
+    for (const { group, cpu } of last.values()) t[group] += cpu;
+    return t;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    async start(): Promise<() => Promise<CpuUse>> {
+      await sample();
+      const before = totals();
+      const machineBefore = machineBusy();
+      timer ??= setInterval(() => void sample(), 1_000);
+      return async () => {
+        await sample();
+        const after = totals();
+        const used = Object.fromEntries(GROUPS.map((g) => [g, after[g] - before[g]])) as Record<Group, number>;
+        return { ...used, machine: machineBusy() - machineBefore };
+      };
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+function cpuRows(used: CpuUse, n: number, ms: number, what = 'report'): void {
+  if (!fs.existsSync('/proc/self/stat')) return;
+  const total = GROUPS.reduce((sum, g) => sum + used[g], 0);
+  const each = GROUPS.map((g) => `${g} ${((used[g] * 1000) / n).toFixed(1)}`).join(', ');
+  row(`CPU per ${what} (ms)`, ((total * 1000) / n).toFixed(1), each);
+  const cores = (s: number) => ((s * 1000) / ms).toFixed(2);
+  row('CPU busy during the run (cores)', cores(total), `${GROUPS.map((g) => `${g} ${cores(used[g])}`).join(', ')}; whole machine ${cores(used.machine)}`);
+}
 
 /** Runs `n` jobs with at most `concurrency` at once. */
 async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
@@ -90,7 +193,7 @@ async function post(consoleUrl: string, key: string, body: string): Promise<{ re
   return { reportId: json.reportId, intake: json.intake };
 }
 
-async function benchEmpty(client: Client, address: string, n: number): Promise<{ startOnly: number; completed: number }> {
+async function benchEmpty(client: Client, address: string, n: number, meter: CpuMeter): Promise<{ startOnly: number; completed: number; cpu: () => void }> {
   const native = await NativeConnection.connect({ address });
   const taskQueue = `bench-empty-${randomUUID()}`;
   const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: fileURLToPath(new URL('./workflows/empty.ts', import.meta.url)) });
@@ -106,30 +209,36 @@ async function benchEmpty(client: Client, address: string, n: number): Promise<{
       const startOnly = rate(n, performance.now() - t0);
       await pool(n, CONCURRENCY, async (i) => void (await client.workflow.getHandle(`bench-empty-a-${i}`).result()));
       // ...and started and finished, which is what an accepted report costs at least.
+      const done = await meter.start();
       const t1 = performance.now();
       await pool(n, CONCURRENCY, async (i) => {
         await client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `bench-empty-b-${i}`, args: [] });
       });
-      return { startOnly, completed: rate(n, performance.now() - t1) };
+      const ms = performance.now() - t1;
+      const used = await done();
+      return { startOnly, completed: rate(n, ms), cpu: () => cpuRows(used, n, ms, 'workflow') };
     });
   } finally {
     await native.close();
   }
 }
 
-async function benchThroughput(stack: Stack, key: string, targets: { address: string }[]): Promise<number> {
+async function benchThroughput(stack: Stack, key: string, targets: { address: string }[], meter: CpuMeter): Promise<{ rate: number; cpu: () => void }> {
   let routed = 0;
+  const done = await meter.start();
   const t0 = performance.now();
   await pool(THROUGHPUT_REPORTS, CONCURRENCY, async (i) => {
     const { intake } = await post(stack.urls.console!, key, xarfReport(targets[i % targets.length]!.address));
     if (intake === 'routed') routed++;
   });
   const ms = performance.now() - t0;
+  const used = await done();
   if (routed !== THROUGHPUT_REPORTS) throw new Error(`only ${routed} of ${THROUGHPUT_REPORTS} reports reached a case`);
-  return rate(routed, ms);
+  return { rate: rate(routed, ms), cpu: () => cpuRows(used, routed, ms) };
 }
 
-async function benchLatency(stack: Stack, key: string, targets: { address: string; contact: string }[]): Promise<void> {
+async function benchLatency(stack: Stack, key: string, targets: { address: string; contact: string }[], meter: CpuMeter): Promise<void> {
+  const done = await meter.start();
   const mailbox = createMailbox(stack.urls.mailboxApi!);
   const sentAt = new Map<string, number>();
   const n = STEADY_RATE * STEADY_SECONDS;
@@ -173,11 +282,15 @@ async function benchLatency(stack: Stack, key: string, targets: { address: strin
     }
     if (latencies.length < n - refused) await sleep(500);
   }
+  const used = await done();
+  const spent = Date.now() - started;
   latencies.sort((a, b) => a - b);
   row(`offered rate (${n} reports, one new case each)`, fmtRate(offered));
   row('notices received', `${latencies.length}/${n}`, refused ? `${refused} reports refused with 503 (overloaded)` : '');
   accepted.sort((a, b) => a - b);
   if (accepted.length) row('report received → 202 (stored, case signalled), p50/p99', `${quantile(accepted, 0.5)}/${quantile(accepted, 0.99)} ms`);
+  // Until the last notice arrived (or the wait gave up), so the case workflows' share is in.
+  cpuRows(used, n, spent);
   if (latencies.length === 0) return;
   row('report received → tenant notice, p50', `${quantile(latencies, 0.5).toFixed(0)} ms`);
   row('report received → tenant notice, p99', `${quantile(latencies, 0.99).toFixed(0)} ms`, `target < 2000 ms; max ${latencies.at(-1)!.toFixed(0)} ms`);
@@ -203,6 +316,7 @@ async function main(): Promise<void> {
   let stack: Stack | undefined;
   const db = createDb(database.url);
   let connection: Connection | undefined;
+  let meter: CpuMeter | undefined;
   try {
     stack = await startStack({
       dataDir,
@@ -213,6 +327,7 @@ async function main(): Promise<void> {
       log: log.child({ component: 'stack' }, { level: 'warn' }),
       env: { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), LOG_LEVEL: 'warn', CASE_POLICY: JSON.stringify({ categories: { [FAST_CATEGORY]: { skipTriage: true } } }) },
     });
+    meter = cpuMeter(stack, db);
     connection = await Connection.connect({ address: stack.urls.temporal });
     const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE ?? 'default' });
     const reporter = await db.reporter.create({ data: { name: 'Bench CERT', email: 'cert@bench-reporter.example' } });
@@ -224,22 +339,27 @@ async function main(): Promise<void> {
     await sleep(2_000);
 
     console.log('\n1. throughput on one Temporal dev server (SQLite, WAL) and one worker');
-    const empty = await benchEmpty(client, stack.urls.temporal, THROUGHPUT_REPORTS);
+    const empty = await benchEmpty(client, stack.urls.temporal, THROUGHPUT_REPORTS, meter);
     row('empty workflows started (start calls only)', fmtRate(empty.startOnly), `${CONCURRENCY} in flight`);
     row('empty workflows started and completed', fmtRate(empty.completed), `${CONCURRENCY} in flight`);
-    const reports = await benchThroughput(stack, key, many);
-    row('reports end to end (HTTP in … case signalled)', fmtRate(reports), `${THROUGHPUT_DEPLOYMENTS} deployments`);
-    row('ratio to empty workflows started and completed', (reports / empty.completed).toFixed(2), 'target ≥ 0.7');
-    row('ratio to empty-workflow start calls alone', (reports / empty.startOnly).toFixed(2));
+    empty.cpu();
+    const reports = await benchThroughput(stack, key, many, meter);
+    row('reports end to end (HTTP in … case signalled)', fmtRate(reports.rate), `${THROUGHPUT_DEPLOYMENTS} deployments`);
+    row('ratio to empty workflows started and completed', (reports.rate / empty.completed).toFixed(2), 'target ≥ 0.7');
+    row('ratio to empty-workflow start calls alone', (reports.rate / empty.startOnly).toFixed(2));
+    reports.cpu();
 
     // The cases still link evidence and acknowledge reporters after the last 202: let that finish first, so the
     // latency run measures itself and not the throughput run's backlog.
+    const drained = await meter.start();
     const settled = await settle(db);
     row('backlog after the last 202 drained in', `${(settled / 1000).toFixed(1)} s`, 'every report linked to its case, no mail pending');
+    cpuRows(await drained(), THROUGHPUT_REPORTS, settled + 1_000);
 
     console.log(`\n2. latency at a steady ${STEADY_RATE} reports/s, category ${FAST_CATEGORY} skipping triage`);
-    await benchLatency(stack, key, fresh);
+    await benchLatency(stack, key, fresh, meter);
   } finally {
+    meter?.stop();
     await connection?.close();
     await db.$disconnect();
     await stack?.stop();

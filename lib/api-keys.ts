@@ -59,23 +59,58 @@ export function bearerToken(header: string | null): string | undefined {
   return m?.[1];
 }
 
-/** Checks a presented key; on success records when it was last used. */
+type KeyRow = { id: string; reporterId: string; prefix: string; keyHash: string; revokedAt: Date | null; lastUsedAt: Date | null };
+
+// A reporter sends reports in bursts: its key row is kept for a few seconds, so a burst costs no lookup per report.
+// Revoking forgets it at once in this process; another console process stops accepting the key within KEY_CACHE_MS.
+const KEY_CACHE_MS = 5_000;
+// lastUsedAt tells an admin whether a key is still in use: written at most once a minute, so a burst does not queue
+// every request on an update of the same row.
+const LAST_USED_EVERY_MS = 60_000;
+const keyCache = new WeakMap<Db, Map<string, { row: KeyRow; until: number }>>();
+
+async function keyRow(db: Db, prefix: string): Promise<KeyRow | null> {
+  let rows = keyCache.get(db);
+  const hit = rows?.get(prefix);
+  if (hit && hit.until > Date.now()) return hit.row;
+  const row = await db.reporterApiKey.findUnique({
+    where: { prefix },
+    select: { id: true, reporterId: true, prefix: true, keyHash: true, revokedAt: true, lastUsedAt: true },
+  });
+  // Misses are not kept: made-up prefixes must not fill memory, and a key created a moment later must work.
+  if (!row) {
+    rows?.delete(prefix);
+    return null;
+  }
+  if (!rows) keyCache.set(db, (rows = new Map()));
+  rows.set(prefix, { row, until: Date.now() + KEY_CACHE_MS });
+  return row;
+}
+
+/** Checks a presented key; on success records when it was last used (to the minute). */
 export async function verifyApiKey(db: Db, presented: string | undefined): Promise<ApiKeyVerdict> {
   if (!presented) return refuse('missing');
   const m = KEY_SHAPE.exec(presented);
   if (!m) return refuse('malformed');
-  const row = await db.reporterApiKey.findUnique({ where: { prefix: m[1]! } });
+  const row = await keyRow(db, m[1]!);
   // Compare even when no row matched, so an unknown prefix takes as long as a wrong secret.
   const expected = Buffer.from(row?.keyHash ?? '0'.repeat(64), 'hex');
   const matches = timingSafeEqual(expected, Buffer.from(hashApiKey(presented), 'hex'));
   if (!row || !matches) return refuse('unknown');
   if (row.revokedAt) return refuse('revoked');
-  await db.reporterApiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
+    // Marked first, so the requests of a burst do not all write it.
+    row.lastUsedAt = now;
+    await db.reporterApiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  }
   return { ok: true, keyId: row.id, reporterId: row.reporterId, prefix: row.prefix };
 }
 
 /** Revokes a key; revoking twice keeps the first time. Returns false for an unknown id. */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
+  const rows = keyCache.get(db);
+  for (const [prefix, { row }] of rows ?? []) if (row.id === id) rows!.delete(prefix);
   const updated = await db.reporterApiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
   if (updated.count > 0) return true;
   return (await db.reporterApiKey.count({ where: { id } })) > 0;

@@ -2,9 +2,10 @@
 // and hand it to the case of each (deployment, category) by signal-with-start. It runs inline right after the report
 // is stored (so a report costs Temporal one signal, not a workflow of its own) and again from the intake sweeper for
 // anything left unfinished: a crash between steps, Temporal unreachable when the report came in.
-// Each step re-reads the row, writes the same result again when repeated, and writes its audit entry in the same
-// transaction as the row, so the log and the row never disagree. Routing marks the row only after every case
-// has its signal; a repeated signal is harmless (the case links a report once).
+// Each run starts from the row (read again by the sweeper; inline, what was just stored), writes the same result
+// again when repeated, and writes its audit entries in the same statement as the row, so the log and the row never
+// disagree. Routing marks the row only after every case has its signal; a repeated signal is harmless (the case links
+// a report once).
 import type { Client } from '@temporalio/client';
 import { Prisma } from '../generated/prisma/client';
 import { signalCaseEvidence } from '../activities/cases';
@@ -12,7 +13,7 @@ import { CASE_CATEGORIES, type CaseCategory } from '../domain/cases';
 import { parseReport } from '../domain/reports/detect';
 import type { NormalisedReport } from '../domain/reports/types';
 import { attributeSources } from './attribution';
-import { appendAuditMany, type AuditInput } from './audit';
+import type { AuditInput } from './audit';
 import type { Db } from './db';
 import { parseStoredDetection } from './detections';
 import type { ParsedReportFields } from './intake';
@@ -80,21 +81,42 @@ async function parseStored(row: { raw: Uint8Array; channel: string; contentType:
   return { ok: true, fields: { ...outcome.fields, category } };
 }
 
-function parsedColumns(f: ParsedReportFields) {
-  return {
-    parseStatus: 'parsed' as const,
-    parseError: null,
-    format: f.format,
-    category: f.category,
-    sourceIps: f.sourceIps,
-    eventTime: f.eventTime,
-    warnings: f.warnings,
-    confidence: f.confidence,
-    reportedUrls: f.reportedUrls,
-    summary: f.summary,
+/** Column assignments for a parsed report. */
+function parsedColumns(f: ParsedReportFields): Prisma.Sql[] {
+  return [
+    Prisma.sql`"parseStatus" = 'parsed'`,
+    Prisma.sql`"parseError" = NULL`,
+    Prisma.sql`format = ${f.format}`,
+    Prisma.sql`category = ${f.category}`,
+    Prisma.sql`"sourceIps" = ${f.sourceIps}::text[]`,
+    Prisma.sql`"eventTime" = ${f.eventTime}`,
+    Prisma.sql`warnings = ${f.warnings}::text[]`,
+    Prisma.sql`confidence = ${f.confidence}`,
+    Prisma.sql`"reportedUrls" = ${f.reportedUrls}::text[]`,
+    Prisma.sql`summary = ${f.summary}`,
     // Dates become strings, as they would on any JSON round trip.
-    normalized: JSON.parse(JSON.stringify(f.normalized)) as Prisma.InputJsonValue,
-  };
+    Prisma.sql`normalized = ${JSON.stringify(f.normalized)}::jsonb`,
+  ];
+}
+
+/**
+ * Writes one step: the report's columns and its audit entries (in order, as lib/audit.ts stores them) in one
+ * statement, so they commit together in one round trip. Throws ReportNotFoundError, writing nothing, if the row is gone.
+ */
+async function writeStep(db: Db, reportId: string, set: Prisma.Sql[], audits: AuditInput[]): Promise<void> {
+  const entries = audits.map((a) => ({ ...a, at: (a.at ?? new Date()).toISOString(), data: a.data ?? null }));
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH report AS (
+      UPDATE "AbuseReport" SET ${Prisma.join(set)} WHERE id = ${reportId}::uuid RETURNING id
+    ), audit AS (
+      INSERT INTO "AuditEvent" (at, "actorType", "actorId", action, "subjectType", "subjectId", data)
+      SELECT (e->>'at')::timestamptz AT TIME ZONE 'UTC', e->>'actorType', e->>'actorId', e->>'action', e->>'subjectType',
+             e->>'subjectId', e->'data'
+      FROM report, jsonb_array_elements(${JSON.stringify(entries)}::jsonb) WITH ORDINALITY AS x(e, n)
+      ORDER BY n
+    )
+    SELECT id::text AS id FROM report`;
+  if (rows.length === 0) throw new ReportNotFoundError(reportId);
 }
 
 const parsedAudit = (f: ParsedReportFields) => ({
@@ -106,11 +128,27 @@ const parsedAudit = (f: ParsedReportFields) => ({
   confidence: f.confidence,
 });
 
+/** What intake reads of a stored report. */
+export interface IntakeRow {
+  id: string;
+  raw: Uint8Array;
+  channel: string;
+  contentType: string;
+  receivedAt: Date;
+  parseStatus: 'pending' | 'parsed' | 'failed';
+  parseError?: string | null;
+  category?: string | null;
+  sourceIps?: string[];
+  eventTime?: Date | null;
+  attribution: 'pending' | 'attributed' | 'unattributed';
+  attributionNote?: string | null;
+  routedAt?: Date | null;
+}
+
 /**
  * Takes a stored report as far as it can go, resuming where an earlier attempt stopped; `again` starts over from
- * parsing (an inbox retry after the parser or the allocations changed). Everything is worked out first (parse,
- * attribution, the case signals) and written in one transaction with its audit entries, so a report costs few round
- * trips. Errors reaching Temporal or the database propagate with nothing written; the sweeper tries again.
+ * parsing (an inbox retry after the parser or the allocations changed). Errors reaching Temporal or the database
+ * propagate with nothing written; the sweeper tries again.
  */
 export async function processReport(db: Db, temporal: Client, reportId: string, opts: PipelineOptions & { again?: boolean }): Promise<IntakeOutcome> {
   const row = await db.abuseReport.findUnique({
@@ -121,25 +159,40 @@ export async function processReport(db: Db, temporal: Client, reportId: string, 
     },
   });
   if (!row) throw new ReportNotFoundError(reportId);
-  const audits: AuditInput[] = [];
-  const data: Prisma.AbuseReportUpdateInput = {};
+  return continueIntake(db, temporal, { id: reportId, ...row }, opts);
+}
 
-  let category = row.category as CaseCategory | null;
-  let sourceIps = row.sourceIps;
-  let eventTime = row.eventTime;
+/**
+ * Intake from a row already in hand (storeReport passes what it has just written). Everything is worked out first
+ * (parse, attribution, the case signals) and written in one statement with its audit entries, so a report costs few
+ * round trips.
+ */
+export async function continueIntake(db: Db, temporal: Client, row: IntakeRow, opts: PipelineOptions & { again?: boolean }): Promise<IntakeOutcome> {
+  const reportId = row.id;
+  const audits: AuditInput[] = [];
+  const set: Prisma.Sql[] = [];
+
+  let category = (row.category ?? null) as CaseCategory | null;
+  let sourceIps = row.sourceIps ?? [];
+  let eventTime = row.eventTime ?? null;
   if (opts.again || row.parseStatus === 'pending') {
     const parsed = await parseStored(row);
     if (!parsed.ok) {
-      await db.$transaction([
-        db.abuseReport.update({
-          where: { id: reportId },
-          data: { parseStatus: 'failed', parseError: parsed.error, format: parsed.format ?? null, attribution: 'unattributed', attributionNote: 'not attributed: the report could not be parsed' },
-        }),
-        appendAuditMany(db, [step(opts, reportId, 'report.parse_failed', { error: parsed.error, format: parsed.format })]),
-      ]);
+      await writeStep(
+        db,
+        reportId,
+        [
+          Prisma.sql`"parseStatus" = 'failed'`,
+          Prisma.sql`"parseError" = ${parsed.error}`,
+          Prisma.sql`format = ${parsed.format ?? null}`,
+          Prisma.sql`attribution = 'unattributed'`,
+          Prisma.sql`"attributionNote" = ${'not attributed: the report could not be parsed'}`,
+        ],
+        [step(opts, reportId, 'report.parse_failed', { error: parsed.error, format: parsed.format })],
+      );
       return { reportId, outcome: 'parse_failed', error: parsed.error };
     }
-    Object.assign(data, parsedColumns(parsed.fields));
+    set.push(...parsedColumns(parsed.fields));
     audits.push(step(opts, reportId, 'report.parsed', parsedAudit(parsed.fields)));
     ({ category, sourceIps, eventTime } = parsed.fields);
   } else if (row.parseStatus === 'failed') {
@@ -155,7 +208,12 @@ export async function processReport(db: Db, temporal: Client, reportId: string, 
   const atNote = eventTime ? undefined : `the report gives no event time; looked up at the time received (${at.toISOString()})`;
   const attribution = await attributeSources(db, sourceIps, at, atNote);
   const first = attribution.targets[0];
-  Object.assign(data, { attribution: attribution.status, attributionNote: attribution.note, tenantId: first?.tenantId ?? null, deploymentId: first?.deploymentId ?? null });
+  set.push(
+    Prisma.sql`attribution = ${attribution.status}::"AttributionStatus"`,
+    Prisma.sql`"attributionNote" = ${attribution.note}`,
+    Prisma.sql`"tenantId" = ${first?.tenantId ?? null}::uuid`,
+    Prisma.sql`"deploymentId" = ${first?.deploymentId ?? null}::uuid`,
+  );
   audits.push(step(opts, reportId, `report.${attribution.status}`, { at: at.toISOString(), targets: attribution.targets, note: attribution.note }));
 
   const cases: string[] = [];
@@ -170,9 +228,9 @@ export async function processReport(db: Db, temporal: Client, reportId: string, 
       });
       cases.push(handle.workflowId);
     }
-    data.routedAt = new Date();
+    set.push(Prisma.sql`"routedAt" = ${new Date()}`);
     audits.push(step(opts, reportId, 'report.routed', { cases, category }));
   }
-  await db.$transaction([db.abuseReport.update({ where: { id: reportId }, data }), appendAuditMany(db, audits)]);
+  await writeStep(db, reportId, set, audits);
   return attribution.status === 'attributed' ? { reportId, outcome: 'routed', cases } : { reportId, outcome: 'unattributed', note: attribution.note };
 }

@@ -4,10 +4,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { ReportChannel } from '../generated/prisma/client';
-import { appendAudit } from './audit';
 import { config } from './config';
 import type { Db } from './db';
-import { processReport, type IntakeOutcome } from './intake-pipeline';
+import { continueIntake, type IntakeOutcome } from './intake-pipeline';
 import { childLogger } from './log';
 
 export interface StoreReportInput {
@@ -60,9 +59,6 @@ export function intakeStateOf(row: Pick<RowState, 'id' | 'parseStatus' | 'attrib
   return { reportId, outcome: 'queued', reason: 'an earlier submission of this report is still in intake' };
 }
 
-// Under a burst, wait for a pooled connection rather than refuse the report after Prisma's default 2 s.
-const BURST_TOLERANT = { maxWait: 15_000, timeout: 15_000 };
-
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 // A generic type tells the parser nothing; the file's extension does.
@@ -95,39 +91,38 @@ export async function storeReport(
   const hash = sha256(raw);
   const contentType = effectiveContentType(input.contentType, input.filename);
   const now = new Date();
-  const stored = await db.$transaction(async (tx) => {
-    // One statement, so two identical reports arriving together make one row with a count of two.
-    const rows = await tx.$queryRaw<RowState[]>`
+  const audit = {
+    channel: input.channel,
+    sha256: hash,
+    sizeBytes: raw.byteLength,
+    contentType,
+    ...(input.filename ? { filename: input.filename } : {}),
+    ...(input.reporterId ? { reporterId: input.reporterId } : {}),
+    ...(input.reporterEmail ? { reporterEmail: input.reporterEmail } : {}),
+    ...(opts.hold ? { held: true } : {}),
+  };
+  // One statement, so two identical reports arriving together make one row with a count of two, and the row and
+  // its audit entry are written together without a transaction held open across round trips.
+  const rows = await db.$queryRaw<RowState[]>`
+    WITH report AS (
       INSERT INTO "AbuseReport" (id, channel, "reporterId", "contentType", raw, sha256, "sizeBytes", "reporterEmail",
                                  "receivedAt", "lastReceivedAt", "sourceIps", warnings, "reportedUrls")
       VALUES (${randomUUID()}::uuid, ${input.channel}::"ReportChannel", ${input.reporterId ?? null}::uuid, ${contentType}, ${raw},
               ${hash}, ${raw.byteLength}, ${input.reporterEmail ?? null}, ${now}, ${now}, '{}', '{}', '{}')
       ON CONFLICT (sha256) DO UPDATE
         SET "submissionCount" = "AbuseReport"."submissionCount" + 1, "lastReceivedAt" = EXCLUDED."lastReceivedAt"
-      RETURNING id::text AS id, "submissionCount", (xmax = 0) AS inserted, "parseStatus"::text AS "parseStatus",
-                attribution::text AS attribution, "routedAt", "parseError", "attributionNote"`;
-    const row = rows[0]!;
-    await appendAudit(tx, {
-      actorType: opts.actor?.type ?? 'intake',
-      actorId: opts.actor?.id ?? input.channel,
-      action: row.inserted ? 'report.received' : 'report.resubmitted',
-      subjectType: 'report',
-      subjectId: row.id,
-      data: {
-        channel: input.channel,
-        sha256: hash,
-        sizeBytes: raw.byteLength,
-        contentType,
-        submissionCount: row.submissionCount,
-        ...(input.filename ? { filename: input.filename } : {}),
-        ...(input.reporterId ? { reporterId: input.reporterId } : {}),
-        ...(input.reporterEmail ? { reporterEmail: input.reporterEmail } : {}),
-        ...(opts.hold ? { held: true } : {}),
-      },
-      at: now,
-    });
-    return row;
-  }, BURST_TOLERANT);
+      RETURNING id, "submissionCount", (xmax = 0) AS inserted, "parseStatus", attribution, "routedAt", "parseError", "attributionNote"
+    ), audit AS (
+      INSERT INTO "AuditEvent" (at, "actorType", "actorId", action, "subjectType", "subjectId", data)
+      SELECT ${now}, ${opts.actor?.type ?? 'intake'}, ${opts.actor?.id ?? input.channel},
+             CASE WHEN inserted THEN 'report.received' ELSE 'report.resubmitted' END, 'report', id::text,
+             ${JSON.stringify(audit)}::jsonb || jsonb_build_object('submissionCount', "submissionCount")
+      FROM report
+    )
+    SELECT id::text AS id, "submissionCount", inserted, "parseStatus"::text AS "parseStatus", attribution::text AS attribution,
+           "routedAt", "parseError", "attributionNote"
+    FROM report`;
+  const stored = rows[0]!;
 
   const base = { reportId: stored.id, duplicate: !stored.inserted, submissionCount: stored.submissionCount };
   if (opts.hold) return { ...base, intake: { reportId: stored.id, outcome: 'held' } };
@@ -136,7 +131,9 @@ export async function storeReport(
   try {
     // Connected only now: with Temporal down the report is still kept, and the sweeper routes it later.
     const client = typeof temporal === 'function' ? await temporal() : temporal;
-    const intake = await processReport(db, client, stored.id, { taskQueue: opts.taskQueue ?? config().TEMPORAL_TASK_QUEUE, actor: opts.actor });
+    // Intake goes on from what was just written, without reading the row back.
+    const row = { id: stored.id, raw, channel: input.channel, contentType, receivedAt: now, parseStatus: 'pending', attribution: 'pending' } as const;
+    const intake = await continueIntake(db, client, row, { taskQueue: opts.taskQueue ?? config().TEMPORAL_TASK_QUEUE, actor: opts.actor });
     return { ...base, intake };
   } catch (err) {
     log.warn({ err, reportId: stored.id }, 'report stored; intake will be finished by the sweeper');

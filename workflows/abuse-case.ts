@@ -4,19 +4,22 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AuditEntry } from '../activities/audit';
-import type { CaseEmailKind, CaseStateRow } from '../activities/cases';
+import type { CaseEmailKind, CaseStateRow, CaseStepInput, CaseStepResult, NotifyCaseInput, OpenCaseInput } from '../activities/cases';
 import type {
   CaseInput,
   CaseOutcome,
@@ -50,8 +53,14 @@ export const MAX_TENANT_TEXT = 5_000;
 
 type Actor = { type: 'system' | 'user' | 'tenant'; id: string };
 
+/** Patch: the opening with the first evidence, later evidence, and a notice with its row each go out in one local
+ * activity with the queued audit entries, and a wait with a deadline keeps one timer. */
+export const CASE_STEPS_PATCH = 'case-steps';
+
 export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> {
   const { workflowId } = workflowInfo();
+  // Runs recorded before the patch replay the step-by-step activities; new runs take the combined steps.
+  const combined = patched(CASE_STEPS_PATCH);
   const { policy, deploymentId, tenantId } = input;
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const s: CaseSnapshot = input.carried ?? {
@@ -97,11 +106,24 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     audit('case.state_changed', actor, { from, to: state, ...data });
   }
 
-  /** Sends one email kind; the key (with the case's opening cycle) makes a retry send nothing twice. */
-  async function email(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}) {
+  /** One email kind; the key (with the case's opening cycle) makes a retry send nothing twice. */
+  function emailTo(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}): NotifyCaseInput {
     const idempotencyKey = kind === 'reporter_ack' ? kind : `${kind}:${s.caseId}:${s.cycle ?? 0}:${key}`;
-    const { sent } = await mailer.notifyCase({ caseId: s.caseId, kind, key: idempotencyKey, ...extra });
+    return { caseId: s.caseId, kind, key: idempotencyKey, ...extra };
+  }
+
+  async function email(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}) {
+    const { sent } = await mailer.notifyCase(emailTo(kind, key, extra));
     if (sent.length > 0) audit('case.email_sent', system, { kind, emails: sent });
+  }
+
+  /** A combined step: after the row and audit writes under way, it opens the case, writes the row, links evidence
+   * and sends emails (whichever are given), then writes the queued audit entries with its own: one local activity. */
+  function step(parts: Pick<CaseStepInput, 'open' | 'row' | 'evidence' | 'emails'>): Promise<CaseStepResult> {
+    const run = Promise.all([auditing, syncing]).then(() => mailer.caseStep({ ...parts, caseId: s.caseId, workflowId, audit: auditQueue.splice(0) }));
+    auditing = run;
+    if (parts.row) syncing = run.then(() => undefined);
+    return run;
   }
 
   function caseRow(): CaseStateRow {
@@ -301,14 +323,26 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       .sort((a, b) => a.at - b.at)[0];
   }
 
-  /** Links evidence that arrived by signal, acknowledges its reporters, and applies the skip-triage policy. */
-  async function drainEvidence(): Promise<void> {
-    while (s.pendingEvidence.length > 0) {
+  /** Links evidence that arrived by signal, acknowledges its reporters, and applies the skip-triage policy; with
+   * `open`, a combined step opens the case first. */
+  async function drainEvidence(open?: OpenCaseInput): Promise<void> {
+    while (s.pendingEvidence.length > 0 || open) {
       const batch = s.pendingEvidence.splice(0, 100);
-      const { reportCount, missing } = await cases.attachEvidence({ caseId: s.caseId, evidence: batch });
-      s.evidence = reportCount;
-      audit('case.evidence_attached', system, { evidence: batch.map(({ kind, id }) => ({ kind, id })), missing, reportCount });
-      await email('reporter_ack', 'ack', { reportIds: batch.map((e) => e.id) });
+      const ack = { reportIds: batch.map((e) => e.id) };
+      if (combined) {
+        const done = await step({ open, evidence: batch, emails: batch.length ? [emailTo('reporter_ack', 'ack', ack)] : [] });
+        if (done.opened) {
+          s.caseId = done.opened.caseId;
+          s.cycle = done.opened.cycle;
+        }
+        open = undefined;
+        s.evidence = done.reportCount ?? s.evidence;
+      } else {
+        const { reportCount, missing } = await cases.attachEvidence({ caseId: s.caseId, evidence: batch });
+        s.evidence = reportCount;
+        audit('case.evidence_attached', system, { evidence: batch.map(({ kind, id }) => ({ kind, id })), missing, reportCount });
+        await email('reporter_ack', 'ack', ack);
+      }
       const skipping = batch.find((e) => policy.skipTriageOn?.includes(e.kind));
       if (s.state === 'triage' && !s.triage && !triaging && skipping) {
         s.triage = { action: 'accept', severity: policy.defaultSeverity, by: 'policy' };
@@ -320,6 +354,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
 
   /** Waits until `done`, handling evidence as it comes; false when `timeoutMs` passes first. */
   async function waitFor(done: () => boolean, timeoutMs?: number): Promise<boolean> {
+    if (combined && timeoutMs !== undefined) return waitWithTimer(done, timeoutMs);
     const until = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     for (;;) {
       await flushAudit();
@@ -333,6 +368,29 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     }
   }
 
+  /** waitFor with one timer for the whole wait, not one started and cancelled at each piece of evidence. */
+  async function waitWithTimer(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    let expired = false;
+    const timer = new CancellationScope();
+    void timer.run(() => sleep(Math.max(timeoutMs, 1))).then(
+      () => (expired = true),
+      () => undefined,
+    );
+    try {
+      for (;;) {
+        await flushAudit();
+        await condition(() => done() || expired || s.pendingEvidence.length > 0 || auditQueue.length > 0 || tooLong());
+        await drainEvidence();
+        await flushAudit();
+        if (done()) return true;
+        if (expired) return false;
+        if (tooLong()) await carryOn();
+      }
+    } finally {
+      if (!expired) timer.cancel();
+    }
+  }
+
   /** Continue-as-new with the state, once every running handler has finished. */
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
@@ -343,10 +401,15 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
 
   // ── Open (or reopen) the case row ──
   if (!s.caseId) {
-    const opened = await cases.openCase({ workflowId, deploymentId, tenantId, category: input.category });
-    s.caseId = opened.caseId;
-    s.cycle = opened.cycle;
-    await drainEvidence();
+    const open = { workflowId, deploymentId, tenantId, category: input.category };
+    if (combined) {
+      await drainEvidence(open);
+    } else {
+      const opened = await cases.openCase(open);
+      s.caseId = opened.caseId;
+      s.cycle = opened.cycle;
+      await drainEvidence();
+    }
   }
 
   // ── Triage: an analyst accepts, rejects or merges, unless the policy skips it ──
@@ -374,9 +437,18 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
     s.noticeCount++;
     const reminders = armReminders();
-    await transition('notified', decider, { severity: s.severity });
-    audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
-    await email('notice', String(s.noticeCount));
+    if (combined) {
+      // The row, the transition's entries and the notice in one step.
+      const from = s.state;
+      s.state = 'notified';
+      audit('case.state_changed', decider, { from, to: s.state, severity: s.severity });
+      audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
+      await step({ row: caseRow(), emails: [emailTo('notice', String(s.noticeCount))] });
+    } else {
+      await transition('notified', decider, { severity: s.severity });
+      audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
+      await email('notice', String(s.noticeCount));
+    }
   }
 
   // ── Until the deadline: remind, unless remediation is verified first ──

@@ -35,3 +35,28 @@ export function csrfRejection(req: { method: string; headers: Headers; url: stri
   if (![...own, ...allowedOrigins].includes(origin)) return `Cross-origin request from ${origin} refused.`;
   return null;
 }
+
+/** Reads the body, stopping as soon as it passes `max` bytes (a missing or false Content-Length cannot get past). */
+export async function readLimited(req: Request, max: number): Promise<Uint8Array | 'too-large'> {
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return body;
+}

@@ -7,6 +7,7 @@ import { AccessError, grantForToolToken, recordGrantAction } from '../../../../.
 import { bearerToken } from '../../../../../lib/api-keys';
 import { db } from '../../../../../lib/db';
 import { childLogger } from '../../../../../lib/log';
+import { readLimited } from '../../../../server/http';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,24 +29,6 @@ function problem(status: number, error: string, message: string, headers: Record
 
 const tooLarge = () => problem(413, 'too_large', `the body is larger than the ${MAX_ACTION_BYTES} bytes accepted; send less detail`);
 
-/** The body as text, refused as soon as it passes `max` bytes (a missing or false Content-Length cannot get past). */
-async function readLimited(req: Request, max: number): Promise<string | 'too-large'> {
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return 'too-large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const STATUS: Partial<Record<AccessError['code'], number>> = { unknown: 401, forbidden: 403, 'bad-request': 400, 'not-found': 401 };
 
@@ -73,8 +56,9 @@ export async function POST(req: Request): Promise<Response> {
   }
   const declared = Number(req.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > MAX_ACTION_BYTES) return tooLarge();
-  const text = await readLimited(req, MAX_ACTION_BYTES);
-  if (text === 'too-large') return tooLarge();
+  const bytes = await readLimited(req, MAX_ACTION_BYTES);
+  if (bytes === 'too-large') return tooLarge();
+  const text = Buffer.from(bytes).toString('utf8');
 
   let body: unknown;
   try {
