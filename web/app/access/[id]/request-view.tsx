@@ -13,6 +13,7 @@ import { isStepUpRequired, useStepUp } from '../../components/step-up';
 import { Timeline } from '../../components/timeline';
 import '../../components/console.css';
 import { STATE_LABELS, minutesText, utc, type AccessOutputs } from '../access-format';
+import { WorkflowRow } from '../../components/workflow-link';
 
 type Request = AccessOutputs['get'];
 
@@ -87,13 +88,7 @@ export function RequestView({ id }: { id: string }) {
               </dd>
             </>
           )}
-          <dt>Workflow</dt>
-          <dd className="mono">
-            {r.workflowId} ·{' '}
-            <a href={r.temporalUiLink} target="_blank" rel="noreferrer">
-              Open in Temporal UI
-            </a>
-          </dd>
+          <WorkflowRow workflowId={r.workflowId} href={r.temporalUiLink} />
         </dl>
       </div>
 

@@ -9,6 +9,7 @@ import { useTRPC } from '../../../lib/trpc';
 import { CASE_STATE_LABELS } from '../../../server/case-actions';
 import { CaseActions } from './case-actions';
 import { ForensicsSection } from './forensics-section';
+import { WorkflowRow } from '../../components/workflow-link';
 
 export function CaseView({ caseId }: { caseId: string }) {
   const trpc = useTRPC();
@@ -117,13 +118,7 @@ export function CaseView({ caseId }: { caseId: string }) {
               </dd>
             </>
           )}
-          <dt>Workflow</dt>
-          <dd className="mono">
-            {c.workflowId} ·{' '}
-            <a href={c.temporalUiLink} target="_blank" rel="noreferrer" data-testid="temporal-link">
-              Open in Temporal UI
-            </a>
-          </dd>
+          <WorkflowRow workflowId={c.workflowId} href={c.temporalUiLink} testId="temporal-link" />
         </dl>
       </div>
 

@@ -7,6 +7,7 @@ import { FormError } from '../../components/form-error';
 import { Timeline } from '../../components/timeline';
 import '../../components/console.css';
 import { useTRPC } from '../../../lib/trpc';
+import { WorkflowRow } from '../../components/workflow-link';
 
 const utc = (d: Date | string | null | undefined) => (d ? `${new Date(d).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '—');
 
@@ -107,13 +108,7 @@ export function ForensicView({ id }: { id: string }) {
               <dd>{utc(r.retentionUntil)}</dd>
             </>
           )}
-          <dt>Workflow</dt>
-          <dd className="mono">
-            {r.workflowId} ·{' '}
-            <a href={r.temporalUiLink} target="_blank" rel="noreferrer">
-              Open in Temporal UI
-            </a>
-          </dd>
+          <WorkflowRow workflowId={r.workflowId} href={r.temporalUiLink} />
         </dl>
       </div>
 
