@@ -16,6 +16,7 @@ import { createContext } from '../../web/server/context';
 import { createCaller } from '../../web/server/root';
 import { createCaseFixtures, HOSTILE, type CaseFixtures } from '../support/case-fixtures';
 import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
+import { eventually } from '../support/eventually';
 
 let system: WorkerSystem;
 let fx: CaseFixtures;
@@ -90,16 +91,6 @@ const deploymentRequest = (deploymentId: string, over: Record<string, unknown> =
   ...over,
 });
 
-/** Polls until `check` gives a value (the worker writes rows asynchronously). */
-async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const rowState = (id: string) => system.db.accessRequest.findUniqueOrThrow({ where: { id }, select: { state: true } }).then((r) => r.state);
 

@@ -20,6 +20,7 @@ import { createMailbox, type Mailbox } from '../../lib/mailbox';
 import { createCaller } from '../../web/server/root';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestWorker, type TestWorker } from '../support/worker';
+import { eventually as pollUntil } from '../support/eventually';
 
 // An hour: nothing moves on its own while the test acts.
 const HOUR_POLICY: CasePolicy = { skipTriage: false, defaultSeverity: 'medium', remediationWindow: 3_600_000, reminderOffsets: [1_800_000], maxExtension: 3_600_000 };
@@ -107,15 +108,8 @@ async function makeReport(data: { summary?: string; parseStatus?: 'parsed' | 'fa
 }
 
 /** Polls the database until `check` gives a value (the worker writes rows asynchronously). */
-async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The shared poll with this file's 20-second default. */
+const eventually = <T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000) => pollUntil(check, what, timeoutMs);
 
 describe('case queue', () => {
   let t1: Fixture;

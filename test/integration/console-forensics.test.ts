@@ -10,6 +10,7 @@ import { createMailbox, type Mailbox } from '../../lib/mailbox';
 import { createCaller } from '../../web/server/root';
 import { createCaseFixtures, type CaseFixtures } from '../support/case-fixtures';
 import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
+import { eventually } from '../support/eventually';
 
 let system: WorkerSystem;
 let fx: CaseFixtures;
@@ -65,16 +66,6 @@ async function consentToken(contact: string): Promise<string> {
   return token;
 }
 
-/** Polls until `check` gives a value (the worker writes rows asynchronously). */
-async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const terminate = (workflowId: string) => system.tw.client.workflow.getHandle(workflowId).terminate('test finished').catch(() => undefined);
 
