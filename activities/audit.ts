@@ -16,7 +16,7 @@ export function createAuditActivities({ db }: { db: Db }) {
 
     /** Entries in the order given, in one statement (a workflow batches what it did between two waits). */
     async recordAuditMany(entries: AuditEntry[]): Promise<{ count: number }> {
-      const { count } = await appendAuditMany(db, entries.map((e) => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) })));
+      const count = await appendAuditMany(db, entries.map((e) => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) })));
       return { count };
     },
   };

@@ -6,11 +6,11 @@ import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import { Prisma } from '../generated/prisma/client';
 import type { CaseCategory, CaseInput, CasePolicy, CaseState, EvidenceRef, ExtensionStatus } from '../domain/cases';
-import { caseWorkflowId, TENANT_CASE_LINK } from '../domain/cases';
+import { caseEmailKey, caseWorkflowId, TENANT_CASE_LINK } from '../domain/cases';
 import { casePolicyFor } from '../domain/case-policy';
 import { describeDuration, reporterNotice, tenantNotice, type NoticeKind, type ReporterNoticeKind } from '../domain/notices';
 import { createAccessLink } from '../lib/access-links';
-import { appendAudit, appendAuditMany } from '../lib/audit';
+import { appendAudit, appendAuditMany, auditInsertSql, type AuditInput } from '../lib/audit';
 import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createDatabaseProvider, UnknownDeploymentError, type CloudProvider } from '../lib/provider';
@@ -72,7 +72,12 @@ interface CaseForNotice {
   deploymentName: string | null;
   sentId: string | null;
   sentTo: string | null;
+  /** The latest NOTICE_EVIDENCE reports, newest first (null when there are none or the email went out already). */
+  reports: { receivedAt: string; summary: string | null; sourceIps: string[]; reportedUrls: string[]; channel: string }[] | null;
 }
+
+/** Reports summarised in a tenant email (the count says how many there are in all). */
+const NOTICE_EVIDENCE = 5;
 
 /** What a reporter email reads of each report, with its reporter, in one query. */
 interface ReportForNotice {
@@ -138,16 +143,21 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
     const [kase] = await db.$queryRaw<CaseForNotice[]>`
       SELECT c.id::text AS id, c.category, c.severity, c."deadlineAt", c."reportCount", t.id::text AS "tenantId", t.name AS "tenantName",
              t."timeZone", COALESCE(t."securityContactEmail", t."ownerEmail") AS "to", d.name AS "deploymentName",
-             n.id::text AS "sentId", n."toAddress" AS "sentTo"
+             n.id::text AS "sentId", n."toAddress" AS "sentTo", ev.reports
       FROM "Case" c
       LEFT JOIN "Tenant" t ON t.id = c."tenantId"
       LEFT JOIN "Deployment" d ON d.id = c."deploymentId"
       LEFT JOIN "Notification" n ON n."idempotencyKey" = ${input.key} AND n.status = 'sent' AND n."messageId" IS NOT NULL
+      LEFT JOIN LATERAL (
+        SELECT json_agg(json_build_object('receivedAt', r."receivedAt" AT TIME ZONE 'UTC', 'summary', r.summary, 'sourceIps', r."sourceIps",
+                                          'reportedUrls', r."reportedUrls", 'channel', r.channel) ORDER BY r."receivedAt" DESC) AS reports
+        FROM (SELECT * FROM "AbuseReport" WHERE "caseId" = c.id ORDER BY "receivedAt" DESC LIMIT ${NOTICE_EVIDENCE}) r
+      ) ev ON n.id IS NULL
       WHERE c.id = ${input.caseId}::uuid`;
     if (!kase?.tenantId) throw nonRetryable(`case ${input.caseId} has no tenant to notify`, 'CaseWithoutTenant');
     const to = kase.to;
     if (kase.sentId) return [{ kind: input.kind, to: kase.sentTo!, notificationId: kase.sentId, sentNow: false }];
-    const reports = await db.abuseReport.findMany({ where: { caseId: kase.id }, orderBy: { receivedAt: 'desc' }, take: 5 });
+    const reports = kase.reports ?? [];
     let linkUrl: string | undefined;
     if (LINKED_KINDS.has(input.kind)) {
       const until = (kase.deadlineAt?.getTime() ?? Date.now()) + LINK_GRACE_MS;
@@ -165,7 +175,7 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       deploymentName: kase.deploymentName ?? 'unknown',
       timeZone: kase.timeZone,
       deadlineAt: kase.deadlineAt ?? undefined,
-      evidence: reports.map((r) => ({ receivedAt: r.receivedAt, summary: r.summary, sourceIps: r.sourceIps, reportedUrls: r.reportedUrls, channel: r.channel })),
+      evidence: reports.map((r) => ({ receivedAt: new Date(r.receivedAt), summary: r.summary, sourceIps: r.sourceIps, reportedUrls: r.reportedUrls, channel: r.channel })),
       evidenceCount: kase.reportCount,
       linkUrl,
       timeLeft: kase.deadlineAt ? describeDuration(kase.deadlineAt.getTime() - Date.now()) : undefined,
@@ -201,6 +211,33 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       out.push({ kind: input.kind, to, notificationId: sent.notificationId, sentNow: sent.sentNow });
     }
     return out;
+  }
+
+  /**
+   * The Case row, and with it the audit entries that explain it, in one statement: the row never shows a state whose
+   * entries are not there yet.
+   */
+  async function writeCaseState(row: CaseStateRow, entries: AuditInput[]): Promise<void> {
+    const ended = row.state === 'closed' || row.state === 'rejected';
+    const at = (iso: string | undefined) => (iso ? new Date(iso) : null);
+    const now = new Date();
+    // The first closing time stays when the same state is written again; a case that is open again has none.
+    const update = Prisma.sql`
+      UPDATE "Case" SET
+        state = ${row.state}::"CaseState", severity = ${row.severity ?? null}, "deadlineAt" = ${at(row.deadlineAt)},
+        "acknowledgedAt" = ${at(row.acknowledgedAt)}, remediation = ${row.remediation?.description ?? null},
+        "remediationAt" = ${at(row.remediation?.submittedAt)}, "extensionReason" = ${row.extension?.reason ?? null},
+        "extensionStatus" = ${row.extension?.status ?? null}, "everSuspended" = ${row.everSuspended},
+        "rejectReason" = ${row.rejectReason ?? null},
+        "mergedIntoId" = (SELECT m.id FROM "Case" m WHERE m."workflowId" = ${row.mergedIntoWorkflowId ?? null}),
+        "closedAt" = CASE WHEN ${ended} THEN COALESCE("closedAt", ${now}) ELSE NULL END,
+        "updatedAt" = ${now}
+      WHERE id = ${row.caseId}::uuid
+      RETURNING id`;
+    const [written] = entries.length
+      ? await db.$queryRaw<{ n: number }[]>`WITH updated AS (${update}), audit AS (${auditInsertSql(entries)}) SELECT count(*)::int AS n FROM updated`
+      : await db.$queryRaw<{ n: number }[]>`WITH updated AS (${update}) SELECT count(*)::int AS n FROM updated`;
+    if (!written?.n) throw new Error(`case ${row.caseId} does not exist`);
   }
 
   const activities = {
@@ -267,31 +304,9 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       });
     },
 
-    /** Keeps the Case row current for list pages and the tenant page. */
+    /** Keeps the Case row current for list pages and the tenant page (one statement; it runs at every transition). */
     async recordCaseState(row: CaseStateRow): Promise<void> {
-      const ended = row.state === 'closed' || row.state === 'rejected';
-      const merged = row.mergedIntoWorkflowId
-        ? await db.case.findUnique({ where: { workflowId: row.mergedIntoWorkflowId }, select: { id: true } })
-        : null;
-      await db.case.update({
-        where: { id: row.caseId },
-        data: {
-          state: row.state,
-          severity: row.severity ?? null,
-          deadlineAt: row.deadlineAt ? new Date(row.deadlineAt) : null,
-          acknowledgedAt: row.acknowledgedAt ? new Date(row.acknowledgedAt) : null,
-          remediation: row.remediation?.description ?? null,
-          remediationAt: row.remediation ? new Date(row.remediation.submittedAt) : null,
-          extensionReason: row.extension?.reason ?? null,
-          extensionStatus: row.extension?.status ?? null,
-          everSuspended: row.everSuspended,
-          rejectReason: row.rejectReason ?? null,
-          mergedIntoId: merged?.id ?? null,
-          // Keep the first closing time when the same state is written again.
-          ...(ended ? {} : { closedAt: null }),
-        },
-      });
-      if (ended) await db.case.updateMany({ where: { id: row.caseId, closedAt: null }, data: { closedAt: new Date() } });
+      await writeCaseState(row, []);
     },
 
     /** Links reports and detections (both AbuseReport rows) to the case; returns the new count and unknown ids. */
@@ -384,41 +399,48 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
 
     /**
      * Several of the above as one local activity, in this order: the opening (openCase), the row (recordCaseState),
-     * the evidence (attachEvidence), the emails (notifyCase), then the workflow's queued audit entries followed by this step's own
-     * ('case.evidence_attached', 'case.email_sent'). One trip through the worker instead of one per part is what lets
+     * the evidence (attachEvidence), the emails (notifyCase), a notice with the opening (its row and email). Audit
+     * entries keep that order, the workflow's queued ones first: each row write takes the entries so far with it in
+     * its statement, and what is left (this step's own 'case.evidence_attached', 'case.email_sent') is written last. One trip through the worker instead of one per part is what lets
      * a case keep up with intake; each part is safe to repeat, so a retry redoes the step.
      */
     async caseStep(input: CaseStepInput): Promise<CaseStepResult> {
       const opened = input.open ? await activities.openCase(input.open) : undefined;
       const caseId = opened?.caseId ?? input.caseId;
-      const entries = [...input.audit];
+      // Entries not yet written, in order; a row write takes them along, the rest are written last.
+      let pending: AuditInput[] = input.audit.map(toAuditInput);
       const own = (action: string, data: Record<string, unknown>) =>
-        entries.push({
-          actorType: 'system',
-          actorId: 'case-workflow',
-          action,
-          subjectType: 'case',
-          subjectId: caseId,
-          data: { workflowId: input.workflowId, ...data },
-          at: new Date().toISOString(),
-        });
-      if (input.row) await activities.recordCaseState(input.row);
+        pending.push({ actorType: 'system', actorId: 'case-workflow', action, subjectType: 'case', subjectId: caseId, data: { workflowId: input.workflowId, ...data }, at: new Date() });
+      const writeRow = async (row: CaseStateRow) => {
+        await writeCaseState(row, pending);
+        pending = [];
+      };
+      if (input.row) await writeRow(input.row);
       let linked: { reportCount: number; missing: string[] } | undefined;
       if (input.evidence?.length) {
         linked = await activities.attachEvidence({ caseId, evidence: input.evidence });
         own('case.evidence_attached', { evidence: input.evidence.map(({ kind, id }) => ({ kind, id })), missing: linked.missing, reportCount: linked.reportCount });
       }
       const sent: SentEmail[][] = [];
-      for (const email of input.emails ?? []) {
+      const send = async (email: Omit<NotifyCaseInput, 'caseId'>) => {
         const result = await activities.notifyCase({ ...email, caseId });
         sent.push(result.sent);
         if (result.sent.length > 0) own('case.email_sent', { kind: email.kind, emails: result.sent });
+      };
+      for (const email of input.emails ?? []) await send(email);
+      if (input.notice) {
+        if (!opened) throw nonRetryable('a notice goes in a step only with the opening', 'NoticeWithoutOpening');
+        pending.push(...input.notice.audit.map((e) => ({ ...toAuditInput(e), subjectId: caseId })));
+        await writeRow({ ...input.notice.row, caseId });
+        await send({ kind: 'notice', key: caseEmailKey('notice', caseId, opened.cycle, input.notice.occasion) });
       }
-      if (entries.length) await appendAuditMany(db, entries.map((e) => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) })));
+      if (pending.length) await appendAuditMany(db, pending);
       return { ...linked, ...(opened ? { opened } : {}), sent };
     },
   };
 }
+
+const toAuditInput = (e: AuditEntry): AuditInput => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) });
 
 export interface CaseStepInput {
   /** The case; with `open`, the one it opens (the workflow does not know its id yet). */
@@ -432,6 +454,11 @@ export interface CaseStepInput {
   emails?: Omit<NotifyCaseInput, 'caseId'>[];
   /** The workflow's queued entries, written before this step's own. */
   audit: AuditEntry[];
+  /**
+   * With `open`, for a case that skips triage: after the above, the case's row, the workflow's entries for the
+   * decision (named after the new case) and the notice, keyed by the new case's id, cycle and this occasion.
+   */
+  notice?: { row: CaseStateRow; audit: AuditEntry[]; occasion: string };
 }
 
 export interface CaseStepResult {

@@ -1,5 +1,5 @@
 // Sending notices. Each send carries an idempotency key: a retried activity never sends a second copy.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../lib/db';
 import { sendMail } from '../lib/mail';
@@ -29,18 +29,13 @@ export function messageIdFor(idempotencyKey: string): string {
 export function createMailActivities({ db, mailer }: { db: Db; mailer: Transporter }) {
   return {
     async sendNotification(input: NotificationInput): Promise<NotificationResult> {
-      const row = await db.notification.upsert({
-        where: { idempotencyKey: input.idempotencyKey },
-        create: {
-          idempotencyKey: input.idempotencyKey,
-          kind: input.kind,
-          toAddress: input.to,
-          subject: input.subject,
-          caseId: input.caseId,
-        },
-        // A no-op update (not `{}`) lets Prisma make this one INSERT … ON CONFLICT instead of a transaction of three.
-        update: { idempotencyKey: input.idempotencyKey },
-      });
+      // Claim the key (or find the earlier claim) in one statement; raw SQL, as it runs for every email sent.
+      const [row] = await db.$queryRaw<{ id: string; status: string; messageId: string | null }[]>`
+        INSERT INTO "Notification" (id, "idempotencyKey", kind, "toAddress", subject, "caseId", "createdAt")
+        VALUES (${randomUUID()}::uuid, ${input.idempotencyKey}, ${input.kind}, ${input.to}, ${input.subject}, ${input.caseId ?? null}::uuid, ${new Date()})
+        ON CONFLICT ("idempotencyKey") DO UPDATE SET "idempotencyKey" = EXCLUDED."idempotencyKey"
+        RETURNING id::text AS id, status::text AS status, "messageId"`;
+      if (!row) throw new Error(`could not record notification ${input.idempotencyKey}`);
       if (row.status === 'sent' && row.messageId) {
         return { notificationId: row.id, messageId: row.messageId, sentNow: false };
       }
@@ -49,10 +44,10 @@ export function createMailActivities({ db, mailer }: { db: Db; mailer: Transport
           { to: input.to, subject: input.subject, text: input.text, html: input.html, messageId: messageIdFor(input.idempotencyKey) },
           mailer,
         );
-        await db.notification.update({ where: { id: row.id }, data: { status: 'sent', messageId, sentAt: new Date(), error: null } });
+        await db.$executeRaw`UPDATE "Notification" SET status = 'sent', "messageId" = ${messageId}, "sentAt" = ${new Date()}, error = NULL WHERE id = ${row.id}::uuid`;
         return { notificationId: row.id, messageId, sentNow: true };
       } catch (err) {
-        await db.notification.update({ where: { id: row.id }, data: { status: 'failed', error: String(err) } });
+        await db.$executeRaw`UPDATE "Notification" SET status = 'failed', error = ${String(err)} WHERE id = ${row.id}::uuid`;
         throw err;
       }
     },

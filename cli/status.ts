@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
 import { runStatusChecks } from '../lib/health';
-import { mailTransport } from '../lib/mail';
+import { closeMailTransport, mailTransport } from '../lib/mail';
 import { getTemporalClient } from '../lib/temporal';
 
 export function registerStatusCommand(program: Command): void {
@@ -23,7 +23,7 @@ export function registerStatusCommand(program: Command): void {
       else for (const x of checks) console.log(`${x.ok ? 'ok  ' : 'FAIL'}  ${x.name.padEnd(8)}  ${x.message} (${x.latencyMs} ms)`);
       process.exitCode = ok ? 0 : 1;
       await db().$disconnect();
-      mailTransport().close();
+      closeMailTransport();
       await (await getTemporalClient().catch(() => undefined))?.connection.close();
     });
 }

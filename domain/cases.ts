@@ -106,6 +106,14 @@ export const TENANT_CASE_LINK = 'tenant_case';
 
 export const caseWorkflowId = (deploymentId: string, category: CaseCategory) => `case:${deploymentId}:${category}`;
 
+/**
+ * The idempotency key of a case email: one per kind, opening of the case (cycle) and occasion, so a retried step
+ * never sends it twice. Reporter acknowledgements are keyed by kind alone; the sender appends each report's id.
+ */
+export function caseEmailKey(kind: string, caseId: string, cycle: number, occasion: string): string {
+  return kind === 'reporter_ack' ? kind : `${kind}:${caseId}:${cycle}:${occasion}`;
+}
+
 export type TriageDecision =
   | { action: 'accept'; severity: Severity; by: string }
   | { action: 'reject'; reason: string; notifyReporter: boolean; by: string }

@@ -73,16 +73,26 @@ export function escapeHtml(value: string): string {
 /** A moment in UTC and in a zone, e.g. "2026-11-30 14:00 UTC" and "Monday 30 November 2026, 15:00 CET (Europe/Berlin)". */
 export function formatDeadline(at: Date, timeZone: string): { utc: string; local: string; zone: string } {
   const utc = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  let zone = timeZone;
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'full', timeStyle: 'long' });
-  } catch {
-    // An unknown zone in the tenant's record must not stop the notice: UTC is always right.
-    zone = 'UTC';
-    fmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'full', timeStyle: 'long' });
-  }
+  const { fmt, zone } = deadlineFormat(timeZone);
   return { utc, local: `${fmt.format(at)} (${zone})`, zone };
+}
+
+// A formatter per zone, made once: building one costs more than the rest of a notice.
+const deadlineFormats = new Map<string, { fmt: Intl.DateTimeFormat; zone: string }>();
+
+function deadlineFormat(timeZone: string): { fmt: Intl.DateTimeFormat; zone: string } {
+  let found = deadlineFormats.get(timeZone);
+  if (!found) {
+    try {
+      found = { fmt: new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'full', timeStyle: 'long' }), zone: timeZone };
+    } catch {
+      // An unknown zone in the tenant's record must not stop the notice: UTC is always right.
+      found = { fmt: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'full', timeStyle: 'long' }), zone: 'UTC' };
+    }
+    // Zones are a few hundred names; anything else (a typo per tenant) is not kept.
+    if (deadlineFormats.size < 1_000) deadlineFormats.set(timeZone, found);
+  }
+  return found;
 }
 
 /** Whole hours and minutes, for reminders ("23 hours 59 minutes", "6 seconds" for test windows). */

@@ -1,6 +1,6 @@
 // Signed links for people without an account (a tenant's contact, a web-form reporter).
 // The token is 32 random bytes shown once in the link; only its SHA-256 is stored, bound to a purpose and a subject.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AccessLink } from '../generated/prisma/client';
 import { TENANT_CASE_LINK } from '../domain/cases';
 import { config } from './config';
@@ -40,16 +40,13 @@ export interface CreateAccessLinkInput {
 export async function createAccessLink(input: CreateAccessLinkInput, db: Db = defaultDb()): Promise<{ token: string; url?: string; id: string }> {
   if (!(input.ttlMs > 0)) throw new Error('an access link needs a positive lifetime');
   const token = randomBytes(32).toString('base64url');
-  const row = await db.accessLink.create({
-    data: {
-      tokenHash: hashLinkToken(token),
-      purpose: input.purpose,
-      subjectId: input.subjectId,
-      tenantId: input.tenantId,
-      email: input.email,
-      expiresAt: new Date(Date.now() + input.ttlMs),
-    },
-  });
+  // Raw SQL: every tenant notice, reminder and consent request makes one.
+  const row = { id: randomUUID() };
+  const now = new Date();
+  await db.$executeRaw`
+    INSERT INTO "AccessLink" (id, "tokenHash", purpose, "subjectId", "tenantId", email, "createdAt", "expiresAt")
+    VALUES (${row.id}::uuid, ${hashLinkToken(token)}, ${input.purpose}, ${input.subjectId}, ${input.tenantId ?? null}::uuid, ${input.email ?? null},
+            ${now}, ${new Date(now.getTime() + input.ttlMs)})`;
   const path = input.path ?? LINK_PATHS[input.purpose];
   const url = path ? `${config().PUBLIC_URL.replace(/\/$/, '')}${path}${token}` : undefined;
   return { token, url, id: row.id };

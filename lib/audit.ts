@@ -5,7 +5,7 @@
 // under one advisory lock. Appends never wait for each other, and the chain still never forks. An entry is
 // tamper-evident from the moment it is sealed: a fraction of a second after commit while a sealer runs (every
 // worker runs one; `safeguard audit verify --seal` seals before it checks).
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { auditHash, GENESIS_HASH, verifyAuditChain, type AuditEntryContent, type ChainVerdict } from '../domain/audit';
 import { runInBackground, type BackgroundLoop } from './background';
 import type { Db } from './db';
@@ -35,9 +35,26 @@ export async function appendAudit(db: Db | Tx, input: AuditInput) {
   return db.auditEvent.create({ data: row(input) });
 }
 
-/** Several entries in one statement, in the given order; usable inside `db.$transaction([...])`. */
+/**
+ * Several entries in one statement, in the given order (seq follows it); usable inside `db.$transaction([...])`.
+ * Raw SQL over arrays: the case workflow writes its entries through here, several times per case.
+ */
 export function appendAuditMany(db: Db | Tx, inputs: AuditInput[]) {
-  return db.auditEvent.createMany({ data: inputs.map(row) });
+  return db.$executeRaw(auditInsertSql(inputs));
+}
+
+/** The INSERT of appendAuditMany, to put in a larger statement (a CTE that writes the change it records). */
+export function auditInsertSql(inputs: AuditInput[]): Prisma.Sql {
+  const rows = inputs.map(row);
+  const at = rows.map((r) => r.at.toISOString());
+  const data = rows.map((r) => JSON.stringify(r.data));
+  return Prisma.sql`
+    INSERT INTO "AuditEvent" (at, "actorType", "actorId", action, "subjectType", "subjectId", data)
+    SELECT e.at::timestamptz AT TIME ZONE 'UTC', e."actorType", e."actorId", e.action, e."subjectType", e."subjectId", e.data::jsonb
+    FROM unnest(${at}::text[], ${rows.map((r) => r.actorType)}::text[], ${rows.map((r) => r.actorId)}::text[], ${rows.map((r) => r.action)}::text[],
+                ${rows.map((r) => r.subjectType)}::text[], ${rows.map((r) => r.subjectId)}::text[], ${data}::text[])
+         WITH ORDINALITY AS e(at, "actorType", "actorId", action, "subjectType", "subjectId", data, n)
+    ORDER BY e.n`;
 }
 
 export interface SealResult {

@@ -6,7 +6,7 @@ import { startIntakeSweeper } from '../lib/intake-sweeper';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
 import { childLogger } from '../lib/log';
-import { mailTransport } from '../lib/mail';
+import { closeMailTransport, mailTransport } from '../lib/mail';
 import { temporalConnectionOptions } from '../lib/temporal';
 import { installTemporalLogging } from './logging';
 import { createSafeguardWorker } from './worker';
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   await connection.close();
   await clientConnection.close();
   await db().$disconnect();
+  closeMailTransport();
   log.info('worker stopped');
 }
 

@@ -20,6 +20,7 @@ import {
 import type { Activities } from '../activities';
 import type { AuditEntry } from '../activities/audit';
 import type { CaseEmailKind, CaseStateRow, CaseStepInput, CaseStepResult, NotifyCaseInput, OpenCaseInput } from '../activities/cases';
+import { caseEmailKey } from '../domain/cases';
 import type {
   CaseInput,
   CaseOutcome,
@@ -52,10 +53,14 @@ export const DEFAULT_HISTORY_LIMIT = 2_000;
 export const MAX_TENANT_TEXT = 5_000;
 
 type Actor = { type: 'system' | 'user' | 'tenant'; id: string };
+type TriageAccept = Extract<TriageDecision, { action: 'accept' }>;
 
 /** Patch: the opening with the first evidence, later evidence, and a notice with its row each go out in one local
  * activity with the queued audit entries, and a wait with a deadline keeps one timer. */
 export const CASE_STEPS_PATCH = 'case-steps';
+
+/** Patch (within case-steps): a case that skips triage is opened and noticed in one step, not two. */
+export const CASE_OPEN_NOTICE_PATCH = 'case-open-notice';
 
 export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> {
   const { workflowId } = workflowInfo();
@@ -108,8 +113,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
 
   /** One email kind; the key (with the case's opening cycle) makes a retry send nothing twice. */
   function emailTo(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}): NotifyCaseInput {
-    const idempotencyKey = kind === 'reporter_ack' ? kind : `${kind}:${s.caseId}:${s.cycle ?? 0}:${key}`;
-    return { caseId: s.caseId, kind, key: idempotencyKey, ...extra };
+    return { caseId: s.caseId, kind, key: caseEmailKey(kind, s.caseId, s.cycle ?? 0, key), ...extra };
   }
 
   async function email(kind: CaseEmailKind, key: string, extra: { reportIds?: string[]; actioned?: boolean; note?: string } = {}) {
@@ -119,7 +123,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
 
   /** A combined step: after the row and audit writes under way, it opens the case, writes the row, links evidence
    * and sends emails (whichever are given), then writes the queued audit entries with its own: one local activity. */
-  function step(parts: Pick<CaseStepInput, 'open' | 'row' | 'evidence' | 'emails'>): Promise<CaseStepResult> {
+  function step(parts: Pick<CaseStepInput, 'open' | 'row' | 'evidence' | 'emails' | 'notice'>): Promise<CaseStepResult> {
     const run = Promise.all([auditing, syncing]).then(() => mailer.caseStep({ ...parts, caseId: s.caseId, workflowId, audit: auditQueue.splice(0) }));
     auditing = run;
     if (parts.row) syncing = run.then(() => undefined);
@@ -330,7 +334,13 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       const batch = s.pendingEvidence.splice(0, 100);
       const ack = { reportIds: batch.map((e) => e.id) };
       if (combined) {
-        const done = await step({ open, evidence: batch, emails: batch.length ? [emailTo('reporter_ack', 'ack', ack)] : [] });
+        // Opening a case that skips triage: the notice goes out in the same step (the decision and the deadline are
+        // the workflow's; the step completes the email key with the new case's id).
+        const notice =
+          open && s.state === 'triage' && !s.triage && !triaging && (policy.skipTriage || skipsTriage(batch)) && patched(CASE_OPEN_NOTICE_PATCH)
+            ? noticeWithOpening()
+            : undefined;
+        const done = await step({ open, evidence: batch, emails: batch.length ? [emailTo('reporter_ack', 'ack', ack)] : [], notice });
         if (done.opened) {
           s.caseId = done.opened.caseId;
           s.cycle = done.opened.cycle;
@@ -343,11 +353,38 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
         audit('case.evidence_attached', system, { evidence: batch.map(({ kind, id }) => ({ kind, id })), missing, reportCount });
         await email('reporter_ack', 'ack', ack);
       }
-      const skipping = batch.find((e) => policy.skipTriageOn?.includes(e.kind));
-      if (s.state === 'triage' && !s.triage && !triaging && skipping) {
+      if (s.state === 'triage' && !s.triage && !triaging && skipsTriage(batch)) {
         s.triage = { action: 'accept', severity: policy.defaultSeverity, by: 'policy' };
       }
     }
+  }
+
+  function skipsTriage(batch: EvidenceRef[]): boolean {
+    return batch.some((e) => policy.skipTriageOn?.includes(e.kind));
+  }
+
+  /** The policy's acceptance and the notice's state, row and entries, for the opening step. */
+  function noticeWithOpening(): NonNullable<CaseStepInput['notice']> {
+    const decision: TriageAccept = { action: 'accept', severity: policy.defaultSeverity, by: 'policy' };
+    s.triage = decision;
+    const queued = auditQueue.length;
+    audit('case.triage_accept', system, { ...decision });
+    startNotice(decision, system);
+    // These entries go after the opening's own (evidence, acknowledgement), as they would in two steps.
+    return { row: caseRow(), audit: auditQueue.splice(queued), occasion: String(s.noticeCount) };
+  }
+
+  /** Accepted: the deadline runs from now; the state, reminders and entries for the notice about to be sent. */
+  function startNotice(decision: TriageAccept, decider: Actor): void {
+    s.severity = decision.severity;
+    const window = policy.remediationWindowBySeverity?.[decision.severity] ?? policy.remediationWindow;
+    s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
+    s.noticeCount++;
+    const reminders = armReminders();
+    const from = s.state;
+    s.state = 'notified';
+    audit('case.state_changed', decider, { from, to: s.state, severity: s.severity });
+    audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
   }
 
   const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
@@ -432,19 +469,16 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     }
 
     // ── Notice: the deadline runs from now ──
-    s.severity = decision.severity;
-    const window = policy.remediationWindowBySeverity?.[decision.severity] ?? policy.remediationWindow;
-    s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
-    s.noticeCount++;
-    const reminders = armReminders();
     if (combined) {
       // The row, the transition's entries and the notice in one step.
-      const from = s.state;
-      s.state = 'notified';
-      audit('case.state_changed', decider, { from, to: s.state, severity: s.severity });
-      audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
+      startNotice(decision, decider);
       await step({ row: caseRow(), emails: [emailTo('notice', String(s.noticeCount))] });
     } else {
+      s.severity = decision.severity;
+      const window = policy.remediationWindowBySeverity?.[decision.severity] ?? policy.remediationWindow;
+      s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
+      s.noticeCount++;
+      const reminders = armReminders();
       await transition('notified', decider, { severity: s.severity });
       audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
       await email('notice', String(s.noticeCount));

@@ -1,7 +1,7 @@
 // The audit log under concurrency and tampering, against a real PostgreSQL: appends without a lock, sealers
 // racing each other, an entry that commits late, and entries changed or deleted behind the log's back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, sealAllAudit, sealAuditLog, startAuditSealer, verifyAuditLog } from '../../lib/audit';
+import { appendAudit, appendAuditMany, sealAllAudit, sealAuditLog, startAuditSealer, verifyAuditLog } from '../../lib/audit';
 import { createDb, type Db } from '../../lib/db';
 import { createTestDatabase } from '../support/database';
 
@@ -72,6 +72,24 @@ describe('audit log', () => {
       }),
     ).rejects.toThrow('the change failed');
     expect(await a.auditEvent.count()).toBe(before);
+  });
+
+  it('appends many entries in one statement in their order, exactly as given, also inside a batch transaction', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 29, 8, 0, s, 123));
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...entry(3000 + i, 'many'), at: at(30 - i), subjectId: `case-${i}` }));
+    // Inside a batch transaction with a failing statement, none of them is kept.
+    const before = await a.auditEvent.count();
+    await expect(a.$transaction([appendAuditMany(a, many.slice(0, 5)), a.$executeRaw`SELECT 1/0`])).rejects.toThrow();
+    expect(await a.auditEvent.count()).toBe(before);
+
+    expect(await appendAuditMany(a, many)).toBe(30);
+    const rows = await a.auditEvent.findMany({ where: { actorId: 'many' }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.subjectId)).toEqual(many.map((m) => m.subjectId));
+    // Times to the millisecond (the column has no zone: UTC), data as JSON gives it back.
+    expect(rows.map((r) => r.at.toISOString())).toEqual(many.map((m) => m.at.toISOString()));
+    expect(rows[0]!.data).toEqual({ i: 3000, when: '2026-01-01T00:50:00.000Z' });
+    await sealAllAudit(a);
+    expect(await verifyAuditLog(a)).toMatchObject({ ok: true, unsealed: 0 });
   });
 
   it('finds an entry changed behind its back', async () => {
