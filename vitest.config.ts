@@ -13,6 +13,8 @@ export default defineConfig({
         },
       },
       {
+        // Components are rendered in a few integration tests; tsconfig keeps JSX as written for Next.
+        oxc: { jsx: { runtime: 'automatic' } },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

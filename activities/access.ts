@@ -1,12 +1,13 @@
 // The access workflow's side effects: the request row and its audit trail, the approvers' and the requester's mails,
-// the tenant's consent link, and the grant through the access provider. Each is safe to retry: row changes are
+// the tenant's consent link (and their mail when that access ends), and the grant through the access provider, whose
+// ending is recorded under it as its last action. Each is safe to retry: row changes are
 // conditional (a retry finds them done and audits nothing twice), mails carry idempotency keys, the provider call is
 // keyed by the grant id.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { Prisma } from '../generated/prisma/client';
 import { ACCESS_CONSENT_LINK, accessRequestPath, type AccessStateName, type ApprovalInput, type TenantConsentInput } from '../domain/access/contracts';
-import { accessConsentNotice, accessStaffNotice, type AccessEmailKind, type AccessNoticeInput } from '../domain/access/notices';
+import { accessConsentNotice, accessStaffNotice, accessTenantEndedNotice, type AccessEmailKind, type AccessNoticeInput } from '../domain/access/notices';
 import { createAccessLink } from '../lib/access-links';
 import { accessScopeFacts } from '../lib/access';
 import { bindingScope, LocalAccessProvider, type AccessProvider } from '../lib/access-provider';
@@ -24,6 +25,9 @@ export interface AccessActivityDeps {
 
 /** How a grant ends: its own expiry, early by a person, or the workflow cancelled by an operator. */
 export type GrantEnding = { how: 'expired' } | { how: 'early'; by: string; comment?: string } | { how: 'cancelled' };
+
+/** The action recorded under a grant for its ending, so that its action list says how it ended and by whom. */
+const ENDING_ACTIONS: Record<GrantEnding['how'], string> = { expired: 'grant.expired', early: 'grant.ended_early', cancelled: 'grant.revoked' };
 
 type Tx = Prisma.TransactionClient;
 
@@ -73,6 +77,29 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
     return users.map((u) => u.email);
   }
 
+  /**
+   * The tenant who consented hears, once per grant, that the access has ended: when, how, and how many actions were
+   * recorded under it (all of them: nothing is accepted under a grant once it has ended). To the address the consent
+   * link went to, as recorded with their answer.
+   */
+  async function notifyTenantOfEnd(req: RequestRow): Promise<{ to: string; sentNow: boolean }[]> {
+    const grant = req.grant;
+    const to = (req.tenantConsentBy as { email?: unknown } | null)?.email;
+    if (!req.tenantConsentRequired || req.tenantConsent !== 'approved' || !grant?.endedAt || typeof to !== 'string') return [];
+    const [tenant, actionCount] = await Promise.all([
+      req.tenantId ? db.tenant.findUnique({ where: { id: req.tenantId }, select: { timeZone: true } }) : null,
+      db.grantAction.count({ where: { grantId: grant.id, action: { notIn: Object.values(ENDING_ACTIONS) } } }),
+    ]);
+    const email = accessTenantEndedNotice({
+      ...(await noticeInput(req, { timeZone: tenant?.timeZone })),
+      endedAt: grant.endedAt,
+      outcome: grant.endReason ?? 'ended',
+      actionCount,
+    });
+    const r = await sendNotification({ idempotencyKey: `access-grant:${grant.id}:tenant_ended`, kind: 'access_tenant_ended', to, ...email });
+    return [{ to, sentNow: r.sentNow }];
+  }
+
   /** Who denied, in words for the requester's mail and the row's closing reason. */
   function denialOf(req: RequestRow): { text: string; comment?: string } {
     const deny = req.approvals.find((a) => a.decision === 'deny');
@@ -84,7 +111,8 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
   return {
     /**
      * One kind of mail for a request: to the approvers (new request), to the tenant's security contact (consent, with
-     * a single-use link), or to the requester (outcome). Keys per request, kind and address: a retry sends nothing twice.
+     * a single-use link), or to the requester (outcome; when a grant the tenant consented to ends, to the tenant as
+     * well). Keys per request, kind and address (per grant for the tenant's): a retry sends nothing twice.
      */
     async notifyAccess({ requestId, kind }: { requestId: string; kind: AccessEmailKind }): Promise<{ sent: { to: string; sentNow: boolean }[] }> {
       const req = await loadRequest(requestId);
@@ -112,6 +140,7 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
           const r = await sendNotification({ idempotencyKey: key(to), kind, to, ...email });
           sent.push({ to, sentNow: r.sentNow });
         }
+        if (kind === 'access_ended') sent.push(...(await notifyTenantOfEnd(req)));
       }
       const now = sent.filter((x) => x.sentNow).map((x) => x.to);
       if (now.length > 0) await audit(db, requestId, 'access.email_sent', workflowActor(requestId), { kind, to: now });
@@ -200,8 +229,9 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
     },
 
     /**
-     * Marks the grant ended, so nothing more is done under it from this moment (the provider's revocation follows).
-     * Ended by time, its end is its expiry, even when a worker outage made this run later.
+     * Marks the grant ended, so nothing more is done under it from this moment (the provider's revocation follows), and
+     * records the ending as the grant's last action. Ended by time, its end is its expiry, even when a worker outage
+     * made this run later.
      */
     async endAccessGrant({ requestId, grantId, ending }: { requestId: string; grantId: string; ending: GrantEnding }): Promise<{ endedAt: string; endReason: string }> {
       return db.$transaction(async (tx) => {
@@ -222,12 +252,17 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
           endedBy = 'system';
           endedAt = grant.expiresAt < now ? grant.expiresAt : now;
         } else {
-          endReason = 'ended because its workflow was cancelled';
+          endReason = 'revoked: its workflow was cancelled by an operator';
           endedBy = 'system';
         }
+        const comment = ending.how === 'early' && ending.comment ? { comment: ending.comment } : {};
         await tx.accessGrant.update({ where: { id: grantId }, data: { endedAt, endedBy, endReason } });
+        // The last action under the grant, whoever ended it (the holder's own actions stop here).
+        const action = await tx.grantAction.create({
+          data: { grantId, at: endedAt, actorId: endedBy, source: 'workflow', action: ENDING_ACTIONS[ending.how], detail: json({ reason: endReason, ...comment }) },
+        });
         const actor: Actor = ending.how === 'early' ? { type: 'user', id: ending.by } : workflowActor(requestId);
-        await audit(tx, requestId, 'access.ended', actor, { grantId, reason: endReason, endedAt: endedAt.toISOString(), ...(ending.how === 'early' && ending.comment ? { comment: ending.comment } : {}) });
+        await audit(tx, requestId, 'access.ended', actor, { grantId, reason: endReason, endedAt: endedAt.toISOString(), actionId: action.id, ...comment });
         return { endedAt: endedAt.toISOString(), endReason };
       });
     },

@@ -16,6 +16,7 @@ import { startIntakeSmtp } from '../intake/smtp';
 import { config } from '../lib/config';
 import { createDb } from '../lib/db';
 import { childLogger, log as rootLog } from '../lib/log';
+import { embeddedSecretsKey } from '../lib/secret-box';
 import { applyMigrations } from '../prisma/migrate';
 import { seed as seedDemoData, type SeedResult } from '../prisma/seed';
 import { spawnChild, type Child, type ChildExit } from './child';
@@ -251,7 +252,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(mailboxUrl ? { MAILBOX_URL: mailboxUrl } : {}),
     };
     // Telemetry off: a local tool on a machine that may be offline has no business phoning home.
-    const childEnv = { NEXT_TELEMETRY_DISABLED: '1', ...process.env, ...env };
+    // The console runs as a production build, which needs SECRETS_KEY: unless one is given, the data folder's own.
+    const childEnv = { NEXT_TELEMETRY_DISABLED: '1', ...process.env, ...env, SECRETS_KEY: env.SECRETS_KEY || config().SECRETS_KEY?.toString('base64') || embeddedSecretsKey(dataDir) };
 
     let reportExit!: (e: ChildExit) => void;
     const childExited = new Promise<ChildExit>((resolve) => (reportExit = resolve));

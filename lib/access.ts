@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AccessGrant, AccessRequest, GrantAction, Prisma } from '../generated/prisma/client';
+import type { AccessGrant, AccessLink, AccessRequest, GrantAction, Prisma } from '../generated/prisma/client';
 import {
   ACCESS_CONSENT_LINK,
   ACCESS_LEVELS,
@@ -30,7 +30,7 @@ import { accessScopeLines, accessScopeText, type AccessScopeFacts } from '../dom
 import type { PolicyDuration } from '../domain/cases';
 import { durationMs } from '../domain/durations';
 import { accessQuery, approveUpdate, endUpdate, tenantConsentUpdate, type accessRequestWorkflow } from '../workflows/access';
-import { verifyAccessLink, type AccessLinkErrorCode } from './access-links';
+import { hashLinkToken, verifyAccessLink, type AccessLinkErrorCode } from './access-links';
 import { appendAudit } from './audit';
 import { config } from './config';
 import type { Db } from './db';
@@ -332,13 +332,61 @@ export async function accessScopeFacts(db: Db, req: AccessRequest): Promise<Acce
   };
 }
 
+/** The request a consent link was issued for, only if it was issued to the request's own tenant. */
+async function requestOfLink(db: Db, link: AccessLink): Promise<AccessRequest> {
+  const req = await db.accessRequest.findUnique({ where: { id: link.subjectId } });
+  if (!req || !req.tenantId || req.tenantId !== link.tenantId) throw new AccessError('wrong-subject', 'This link does not belong to this request.');
+  return req;
+}
+
 /** The request a consent link opens; the link must be live and issued to the request's own tenant. */
 async function requestForConsentLink(db: Db, token: string, consume: boolean) {
   const verdict = await verifyAccessLink(token, { purpose: ACCESS_CONSENT_LINK, consume }, db);
   if (!verdict.ok) throw new AccessError(verdict.error, verdict.message);
-  const req = await db.accessRequest.findUnique({ where: { id: verdict.link.subjectId } });
-  if (!req || !req.tenantId || req.tenantId !== verdict.link.tenantId) throw new AccessError('wrong-subject', 'This link does not belong to this request.');
-  return { req, link: verdict.link };
+  return { req: await requestOfLink(db, verdict.link), link: verdict.link };
+}
+
+/**
+ * The request a consent link shows: a live link, or a used one once the tenant's answer is recorded (to read that
+ * answer again, never to give another). A used link without a recorded answer, and expired, withdrawn and unknown
+ * links, are refused as before.
+ */
+async function requestToShow(db: Db, token: string): Promise<AccessRequest> {
+  try {
+    return (await requestForConsentLink(db, token, false)).req;
+  } catch (err) {
+    if (!(err instanceof AccessError) || err.code !== 'used') throw err;
+    // 'used' means the token is one of ours, of this purpose, neither withdrawn nor unused.
+    const link = await db.accessLink.findUniqueOrThrow({ where: { tokenHash: hashLinkToken(token) } });
+    const req = await requestOfLink(db, link);
+    if (!recordedAnswer(req)) throw err;
+    return req;
+  }
+}
+
+/** The tenant's answer as recorded with the request: who, when, and exactly the text they were shown. */
+export interface TenantConsentAnswer {
+  decision: 'approved' | 'declined';
+  at: Date;
+  name: string;
+  email: string;
+  /** Given when declining. */
+  reason?: string;
+  textShown: string;
+}
+
+function recordedAnswer(req: AccessRequest): TenantConsentAnswer | null {
+  if ((req.tenantConsent !== 'approved' && req.tenantConsent !== 'declined') || !req.tenantConsentAt) return null;
+  const by = (req.tenantConsentBy ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof by[key] === 'string' ? by[key] : '');
+  return {
+    decision: req.tenantConsent,
+    at: req.tenantConsentAt,
+    name: text('name'),
+    email: text('email'),
+    ...(text('reason') ? { reason: text('reason') } : {}),
+    textShown: text('textShown'),
+  };
 }
 
 export interface TenantConsentView {
@@ -352,16 +400,22 @@ export interface TenantConsentView {
   lines: { label: string; value: string }[];
   state: AccessStateName;
   tenantConsent: 'approved' | 'declined' | null;
+  /** The answer given, once it is recorded; its textShown is what the tenant decided on. */
+  answer: TenantConsentAnswer | null;
   /** Until when a decision is accepted. */
   deadline: Date;
   canDecide: boolean;
 }
 
-/** What the consent page shows; the link is checked but not used up, so the page can be opened before deciding. */
+/**
+ * What the consent page shows; the link is checked but not used up, so the page can be opened before deciding, and
+ * opened again after answering to see the answer that was recorded.
+ */
 export async function viewTenantConsent(db: Db, token: string): Promise<TenantConsentView> {
-  const { req } = await requestForConsentLink(db, token, false);
+  const req = await requestToShow(db, token);
   const facts = await accessScopeFacts(db, req);
-  const consent = req.tenantConsent === 'approved' || req.tenantConsent === 'declined' ? req.tenantConsent : null;
+  const answer = recordedAnswer(req);
+  const consent = answer?.decision ?? null;
   return {
     requestId: req.id,
     reference: req.id.slice(0, 8),
@@ -372,6 +426,7 @@ export async function viewTenantConsent(db: Db, token: string): Promise<TenantCo
     lines: accessScopeLines(facts),
     state: req.state,
     tenantConsent: consent,
+    answer,
     deadline: req.approvalDeadline,
     canDecide: req.state === 'pending' && consent === null && req.approvalDeadline.getTime() > Date.now(),
   };

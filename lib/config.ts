@@ -13,6 +13,18 @@ const optionalString = z
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** 32 random bytes as 64 hex digits or base64: SECRETS_KEY, and the key file written when it is unset. */
+export const secretsKeySchema = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const bytes = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) ? Buffer.from(v, 'base64') : undefined;
+    if (bytes?.length === 32) return bytes;
+    // The value itself stays out of the message: it is meant to be a secret.
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as 64 hex digits or base64 (make one with `openssl rand -base64 32`)' });
+    return z.NEVER;
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -95,6 +107,11 @@ const schema = z.object({
       return z.NEVER;
     }
   }),
+  /**
+   * Seals secrets kept in the database (authenticator-app secrets); lib/secret-box.ts. Unset: a key file made once in
+   * SAFEGUARD_DATA_DIR, except in production, where sealing or opening a secret is refused until it is set.
+   */
+  SECRETS_KEY: optionalString.pipe(secretsKeySchema.optional()),
   /** How recent a second-factor check must be for requesting or approving access (step-up). */
   STEP_UP_MAX_AGE: policyDurationSchema.default('5 minutes'),
   /** WebAuthn relying party: its ID defaults to PUBLIC_URL's host name, the expected origin to PUBLIC_URL's origin. */

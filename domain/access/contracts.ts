@@ -86,7 +86,8 @@ export const ACCESS_REASON_MIN = 10;
 export const ACCESS_REASON_MAX = 2000;
 
 /** Where a grant action was recorded from: the console itself, or a tool with the grant's token. */
-export type GrantActionSource = 'console' | 'api';
+/** `workflow`: the grant's ending, written by the access workflow's activity. */
+export type GrantActionSource = 'console' | 'api' | 'workflow';
 
 /** The console page of a request, relative to PUBLIC_URL (the approvers' and the requester's mails link to it). */
 export const accessRequestPath = (requestId: string) => `/access/${requestId}`;

@@ -1,5 +1,6 @@
 // The emails of a just-in-time access request, as pure functions: approvers are told of a new request, the tenant is
-// asked for consent when customer data is in scope, the requester hears how it ended. Every value is escaped in HTML
+// asked for consent when customer data is in scope (and told when the access they allowed has ended), the requester
+// hears how it ended. Every value is escaped in HTML
 // (deployment and tenant names are the tenant's text); text bodies carry them as they are.
 import { describeDuration, escapeHtml, formatDeadline, type Email } from '../notices';
 import { accessScopeLines, type AccessScopeFacts } from './scope-text';
@@ -131,6 +132,31 @@ export function accessConsentNotice(c: AccessNoticeInput): Email {
     facts: accessScopeLines(f),
     deadline: { label: 'Without a decision the request expires at', at: c.deadlineAt, timeZone: c.timeZone ?? 'UTC' },
     ...(c.linkUrl ? { link: { url: c.linkUrl, label: 'Review the request (no account needed)' } } : {}),
+    signature: 'Safeguard Security Desk',
+  });
+}
+
+/** The end of an access the tenant consented to: when, how, and how many actions were recorded under it. */
+export interface AccessTenantEndedInput extends AccessNoticeInput {
+  endedAt: Date;
+  /** How it ended, in the grant's own words ("expired", "ended early by Dana", …). */
+  outcome: string;
+  actionCount: number;
+}
+
+/** Tells the tenant that the access to their customer data has ended, once the provider has confirmed its removal. */
+export function accessTenantEndedNotice(c: AccessTenantEndedInput): Email {
+  const f = c.facts;
+  const actions = c.actionCount === 0 ? 'No actions were recorded' : `${c.actionCount} action${c.actionCount === 1 ? ' was' : 's were'} recorded`;
+  return render({
+    subject: `[Safeguard access ${c.reference}] Our access to customer data on ${where(f)} has ended`,
+    paragraphs: [
+      `Hello ${f.tenantName ?? ''},`.replace(' ,', ','),
+      `The ${f.level} access to customer data on ${where(f)} that you consented to has ended (${c.outcome}), and our access provider has confirmed that it was removed.`,
+      `${actions} under it. Reply to this email if you would like to know more about them.`,
+    ],
+    facts: accessScopeLines(f),
+    deadline: { label: 'The access ended at', at: c.endedAt, timeZone: c.timeZone ?? 'UTC' },
     signature: 'Safeguard Security Desk',
   });
 }

@@ -1,6 +1,7 @@
 // The authenticator-app fallback (TOTP, RFC 6238, through otplib): enrolment with a QR code and a confirming code,
 // step-up with a code, turning it off. A code's time step is accepted once: totpLastStep only moves forward, in a
 // conditional update, so a code seen over someone's shoulder (or sent twice at once) does not pass a second time.
+// Secrets are stored sealed (lib/secret-box.ts); one stored in plaintext before that is sealed when it next passes.
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 import type { Prisma } from '../../generated/prisma/client';
@@ -8,6 +9,7 @@ import type { StepUpProof } from '../../domain/access/contracts';
 import { appendAudit } from '../audit';
 import { config } from '../config';
 import type { Db } from '../db';
+import { isSealed, openSecret, sealSecret } from '../secret-box';
 import { issueRecoveryCodesIfNone } from './recovery-codes';
 import { INVALID_CODE_MESSAGE, lockUserFactors, markSteppedUp, MfaError, refuseStepUp, REPLAYED_CODE_MESSAGE, type MfaActor } from './step-up';
 
@@ -42,14 +44,29 @@ export async function checkTotp(secret: string, input: string, opts: { now: Date
   return { ok: true, step: result.timeStep };
 }
 
+// Both columns hold the user's own secret (confirming moves the pending one over as it is); no other row opens it.
+const sealContext = (userId: string) => ({ purpose: 'totp-secret', subject: userId });
+
+const sealTotpSecret = (userId: string, secret: string) => sealSecret(secret, sealContext(userId));
+
 /**
- * Moves totpLastStep to `step` only if it is still behind and the secret is unchanged; false when another request
- * used this (or a later) step first. PostgreSQL re-checks the condition on the locked row, so two uses cannot both win.
+ * The base32 secret from a stored value: sealed, or plaintext stored before secrets were sealed. A sealed value that
+ * does not open (another key, altered, another user's) throws a SecretBoxError rather than failing every code.
  */
-export async function consumeTotpStep(tx: Tx | Db, userId: string, secret: string, step: number): Promise<boolean> {
+export const openTotpSecret = (userId: string, stored: string) => (isSealed(stored) ? openSecret(stored, sealContext(userId)) : stored);
+
+/** What to store for a secret that passed a check: the sealed value as it is, a plaintext one sealed. */
+const sealedForStorage = (userId: string, stored: string, secret: string) => (isSealed(stored) ? stored : sealTotpSecret(userId, secret));
+
+/**
+ * Moves totpLastStep to `step` only if it is still behind and the stored secret is unchanged (and stores `sealed` in
+ * its place: a plaintext secret is sealed by the use that passes); false when another request used this (or a later)
+ * step first. PostgreSQL re-checks the condition on the locked row, so two uses cannot both win.
+ */
+export async function consumeTotpStep(tx: Tx | Db, userId: string, stored: string, step: number, sealed: string): Promise<boolean> {
   const updated = await tx.user.updateMany({
-    where: { id: userId, totpSecret: secret, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
-    data: { totpLastStep: step },
+    where: { id: userId, totpSecret: stored, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+    data: { totpLastStep: step, totpSecret: sealed },
   });
   return updated.count === 1;
 }
@@ -74,8 +91,9 @@ export async function newTotpEnrolment(label: string, issuer: string): Promise<T
 /** Starts (or restarts) enrolment: a new secret, kept as pending until a code from it is confirmed. */
 export async function beginTotpEnrolment(db: Db, actor: MfaActor & { email: string }, now = new Date()): Promise<TotpEnrolment> {
   const enrolment = await newTotpEnrolment(actor.email, config().WEBAUTHN_RP_NAME);
+  const sealed = sealTotpSecret(actor.userId, enrolment.secret);
   await db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: actor.userId }, data: { totpPendingSecret: enrolment.secret } });
+    await tx.user.update({ where: { id: actor.userId }, data: { totpPendingSecret: sealed } });
     await appendAudit(tx, { at: now, actorType: 'user', actorId: actor.userId, action: 'mfa.totp_enrolment_started', subjectType: 'user', subjectId: actor.userId, data: {} });
   });
   return enrolment;
@@ -89,13 +107,14 @@ export async function confirmTotpEnrolment(db: Db, actor: MfaActor, code: string
   const user = await db.user.findUniqueOrThrow({ where: { id: actor.userId }, select: { totpPendingSecret: true, totpSecret: true } });
   const pending = user.totpPendingSecret;
   if (!pending) throw new MfaError('bad-request', 'Start setting up the authenticator app first: there is no code to confirm.');
-  const check = await checkTotp(pending, code, { now, lastStep: null });
+  const secret = openTotpSecret(actor.userId, pending);
+  const check = await checkTotp(secret, code, { now, lastStep: null });
   if (!check.ok) throw new MfaError('invalid-code', INVALID_CODE_MESSAGE);
   const recoveryCodes = await db.$transaction(async (tx) => {
     // Conditional on the pending secret: a restarted enrolment in another tab makes this code's secret obsolete.
     const updated = await tx.user.updateMany({
       where: { id: actor.userId, totpPendingSecret: pending },
-      data: { totpSecret: pending, totpPendingSecret: null, totpEnabledAt: now, totpLastStep: check.step },
+      data: { totpSecret: sealedForStorage(actor.userId, pending, secret), totpPendingSecret: null, totpEnabledAt: now, totpLastStep: check.step },
     });
     if (updated.count !== 1) return undefined;
     const codes = await issueRecoveryCodesIfNone(tx, actor.userId, now);
@@ -132,18 +151,20 @@ export async function disableTotp(db: Db, actor: MfaActor, now = new Date()): Pr
 /** A step-up with a code from the authenticator app. */
 export async function stepUpWithTotp(db: Db, actor: MfaActor, code: string, now = new Date()): Promise<StepUpProof> {
   const user = await db.user.findUniqueOrThrow({ where: { id: actor.userId }, select: { totpSecret: true, totpLastStep: true } });
-  const secret = user.totpSecret;
-  if (!secret) {
+  const stored = user.totpSecret;
+  if (!stored) {
     throw await refuseStepUp(db, actor, { method: 'totp', reason: 'not-enrolled' }, new MfaError('bad-request', 'You have no authenticator app set up: use your security key or a recovery code.'), now);
   }
+  const secret = openTotpSecret(actor.userId, stored);
   const check = await checkTotp(secret, code, { now, lastStep: user.totpLastStep });
   if (!check.ok) {
     const message = check.reason === 'replayed' ? REPLAYED_CODE_MESSAGE : INVALID_CODE_MESSAGE;
     throw await refuseStepUp(db, actor, { method: 'totp', reason: check.reason }, new MfaError('invalid-code', message), now);
   }
+  const sealed = sealedForStorage(actor.userId, stored, secret);
   const proof = await db.$transaction(async (tx) => {
-    if (!(await consumeTotpStep(tx, actor.userId, secret, check.step))) return null;
-    return markSteppedUp(tx, actor, 'totp', now);
+    if (!(await consumeTotpStep(tx, actor.userId, stored, check.step, sealed))) return null;
+    return markSteppedUp(tx, actor, 'totp', now, sealed === stored ? {} : { secretSealed: true });
   });
   if (proof) return proof;
   throw await refuseStepUp(db, actor, { method: 'totp', reason: 'replayed' }, new MfaError('invalid-code', REPLAYED_CODE_MESSAGE), now);

@@ -1,7 +1,8 @@
 // Just-in-time access in Chromium against the whole stack: an analyst enrols an authenticator app on the Security
 // page, asks for access to a deployment with a hostile reason and confirms with a code in the step-up dialog; the
 // seeded approver finds it under "Waiting for me" and approves with a code; the analyst sees the active grant with a
-// live countdown. The reason is shown as text everywhere and never runs. The approver checks the audit chain.
+// live countdown. The reason is shown as text everywhere and never runs. The approver checks the audit chain. The
+// tenant answers on the lockbox page once; reopened, the link shows that answer as recorded and takes no other.
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,7 +177,7 @@ describe('just-in-time access in the browser', () => {
     expect(res.status()).toBe(403);
   });
 
-  it("shows the tenant's lockbox page the mailed text, takes one answer, and refuses the used link", async () => {
+  it("shows the tenant's lockbox page the mailed text, takes one answer, and shows it again when the link is reopened", async () => {
     const analystRow = await db.user.findUniqueOrThrow({ where: { email: seededUser(stack, 'analyst').email } });
     const d = await db.deployment.findUniqueOrThrow({ where: { id: deployment.id }, include: { tenant: true } });
     const contact = d.tenant.securityContactEmail ?? d.tenant.ownerEmail;
@@ -201,16 +202,36 @@ describe('just-in-time access in the browser', () => {
     expect(text).toContain(REASON);
     for (const line of text.split('\n')) expect(mail.Text).toContain(line);
     await expectNothingRan(tenant, '[data-testid="lockbox-page"]');
-    await page.getByTestId('lockbox-name').fill('Dana Owner');
+    // The tenant's own name is text too.
+    const name = 'Dana <i>Owner</i>';
+    await page.getByTestId('lockbox-name').fill(name);
     await page.getByTestId('lockbox-approve').click();
     await page.locator('[data-testid="lockbox-decision"][data-decision="approved"]').waitFor({ timeout: 30_000 });
     const row = await db.accessRequest.findUniqueOrThrow({ where: { id: req.id } });
     expect(row.tenantConsent).toBe('approved');
-    expect(row.tenantConsentBy).toMatchObject({ name: 'Dana Owner', email: contact, textShown: text, userAgent: expect.stringMatching(/Chrom/) });
+    expect(row.tenantConsentBy).toMatchObject({ name, email: contact, textShown: text, userAgent: expect.stringMatching(/Chrom/) });
+    // Right after answering, the page reads the answer back as recorded.
+    await page.locator('[data-testid="lockbox-answer"][data-decision="approved"]').waitFor({ timeout: 30_000 });
 
-    // The link worked once: opened again, it says so.
+    // Opened again, the used link shows the answer as recorded: when, by whom, and the text it was given on.
     await page.reload();
-    await expect(page.locator('[data-testid="lockbox-link-problem"]').getAttribute('data-reason')).resolves.toBe('used');
+    const answer = page.locator('[data-testid="lockbox-answer"][data-decision="approved"]');
+    await answer.waitFor();
+    await expect(page.getByTestId('lockbox-answer-by').textContent()).resolves.toBe(`${name} (${contact})`);
+    const at = row.tenantConsentAt!.toISOString().slice(0, 16).replace('T', ' ');
+    await expect(page.getByTestId('lockbox-answer-at').textContent()).resolves.toBe(`${at} UTC`);
+    await expect(page.getByTestId('lockbox-text').textContent()).resolves.toBe(text);
+    await expect(page.locator('[data-testid="lockbox-link-problem"], [data-testid="lockbox-form"]').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid="lockbox-page"] i').count()).resolves.toBe(0);
+    await expectNothingRan(tenant, '[data-testid="lockbox-page"]');
+
+    // A second answer sent straight to the procedure (as a stale tab would) is refused, and the first one stands.
+    const second = await page.request.post(`${stack.urls.console}/api/trpc/accessConsent.decide?batch=1`, {
+      data: { 0: { json: { token, approve: false, name: 'Mallory' } } },
+    });
+    expect(second.status()).toBe(403);
+    expect(JSON.stringify(await second.json())).toContain('already been used');
+    await expect(db.accessRequest.findUniqueOrThrow({ where: { id: req.id } })).resolves.toMatchObject({ tenantConsent: 'approved', tenantConsentBy: expect.objectContaining({ name }) });
     await page.close();
   });
 

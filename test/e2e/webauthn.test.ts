@@ -129,7 +129,11 @@ describe('second factors in the browser', () => {
     const secret = (await page.getByTestId('totp-secret').textContent())!;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await expect(page.getByTestId('totp-qr').getAttribute('src')).resolves.toMatch(/^data:image\/svg\+xml;base64,/);
-    await expect(db.user.findUniqueOrThrow({ where: { id: userId } })).resolves.toMatchObject({ totpPendingSecret: secret, totpSecret: null });
+    // Sealed with the console's key (the stack's data folder): stored, but not readable from the row.
+    const pending = await db.user.findUniqueOrThrow({ where: { id: userId } });
+    expect(pending.totpSecret).toBeNull();
+    expect(pending.totpPendingSecret).toMatch(/^v1:/);
+    expect(pending.totpPendingSecret).not.toContain(secret);
 
     const nearby = await Promise.all([-60, -30, 0, 30, 60].map((s) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + s })));
     await page.getByTestId('totp-code').fill(['000000', '111111', '222222'].find((c) => !nearby.includes(c))!);

@@ -1,7 +1,9 @@
 // Just-in-time access on a real Temporal dev server, worker, PostgreSQL and mail catcher: the workflow itself refuses
 // self-approval, a second decision, approvers outside the pool and stale second-factor checks; N distinct approvals
 // (and the tenant's consent by a single-use link when customer data is in scope) grant access through the provider;
-// the grant ends by time or early and is revoked until the provider confirms it; actions under it stop with it.
+// the grant ends by time or early and is revoked until the provider confirms it; actions under it stop with it, and
+// its ending is the last action recorded under it. A used lockbox link shows the answer given with it; the tenant
+// hears once when the access they allowed has ended.
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -21,7 +23,8 @@ import {
   viewTenantConsent,
   type RequestAccessInput,
 } from '../../lib/access';
-import { createAccessLink } from '../../lib/access-links';
+import { createAccessActivities } from '../../activities/access';
+import { createAccessLink, revokeAccessLinks } from '../../lib/access-links';
 import { LocalAccessProvider, type AccessBinding, type AccessProvider } from '../../lib/access-provider';
 import { resetConfigForTests } from '../../lib/config';
 import { createMailbox, type Mailbox } from '../../lib/mailbox';
@@ -135,10 +138,13 @@ const auditActions = async (requestId: string) =>
 const mailTo = (address: string, subject: string) =>
   mailbox.waitForMessage((m) => m.To.some((t) => t.Address === address) && m.Subject.includes(subject), { timeoutMs: 20_000, intervalMs: 100 });
 
-async function mailCount(address: string) {
+async function mailCount(address: string, subject = '') {
   const page = await mailbox.listMessages({ limit: 500 });
-  return page.messages.filter((m) => m.To.some((t) => t.Address === address)).length;
+  return page.messages.filter((m) => m.To.some((t) => t.Address === address) && m.Subject.includes(subject)).length;
 }
+
+/** The ending recorded under a grant: who, how, and when (the grant's own end). */
+const grantActions = (grantId: string) => system.db.grantAction.findMany({ where: { grantId }, orderBy: { at: 'asc' } });
 
 describe('just-in-time access', () => {
   it('refuses self-approval in the workflow itself, and lets the requester withdraw', async () => {
@@ -218,6 +224,9 @@ describe('just-in-time access', () => {
     expect(row.grant!.revokedAt!.getTime()).toBeGreaterThanOrEqual(row.grant!.expiresAt.getTime());
     expect(row.grant!.expiresAt.getTime() - row.grant!.issuedAt.getTime()).toBeGreaterThanOrEqual(3_900);
     await expect(system.db.providerAccessBinding.findUniqueOrThrow({ where: { grantId: row.grant!.id } })).resolves.toMatchObject({ revokedAt: expect.any(Date) });
+    // The expiry is an action under the grant like any other, at the moment the grant ended.
+    const actions = await grantActions(row.grant!.id);
+    expect(actions).toEqual([expect.objectContaining({ actorId: 'system', source: 'workflow', action: 'grant.expired', detail: { reason: 'expired' }, at: row.grant!.endedAt })]);
     const ended = await mailTo(requester.email, 'Access ended');
     expect(ended.Text).toContain('expired');
     expect(await mailCount(outsider.email)).toBe(0);
@@ -257,7 +266,7 @@ describe('just-in-time access', () => {
     const other = await fx.makeTenant('lockbox-other');
     const req = await ask(requester, { targetKind: 'deployment', infraScope: undefined, deploymentId: f.deployment.id, customerData: true, level: 'read', reason: 'Customer reports lost mail; check the queue contents.', durationMinutes: 120 });
     expect(req).toMatchObject({ requiredApprovals: 2, tenantConsentRequired: true, tenantId: f.tenant.id, policyRule: 'customer data' });
-    const outcome = await tw.runUntil(async () => {
+    const { outcome, token } = await tw.runUntil(async () => {
       const mail = await mailTo(f.contact, 'Your consent is needed');
       expect(mail.Text).toContain(f.deployment.name);
       expect(mail.Text).toContain(requester.name);
@@ -288,8 +297,12 @@ describe('just-in-time access', () => {
 
       const consented = await decideTenantConsent(deps(), token, { approve: true, name: 'Dana Security', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)' });
       expect(consented.tenantConsent).toBe('approved');
+      // Reopened, the used link shows the answer as recorded, and takes no second one.
+      const reopened = await viewTenantConsent(system.db, token);
+      expect(reopened).toMatchObject({ requestId: req.id, tenantConsent: 'approved', canDecide: false });
+      expect(reopened.answer).toEqual({ decision: 'approved', at: expect.any(Date), name: 'Dana Security', email: f.contact, textShown: view.text });
       await expect(decideTenantConsent(deps(), token, { approve: false, name: 'Dana Security' })).rejects.toMatchObject({ code: 'used' });
-      await expect(viewTenantConsent(system.db, token)).rejects.toMatchObject({ code: 'used' });
+      expect((await viewTenantConsent(system.db, token)).answer).toMatchObject({ decision: 'approved', name: 'Dana Security' });
       const active = await waitFor(req.id, (s) => s.state === 'active');
       const binding = await system.db.providerAccessBinding.findUniqueOrThrow({ where: { grantId: active.grantId! } });
       expect(binding.scope).toBe(`deployment:${f.deployment.id}:customer-data`);
@@ -297,12 +310,42 @@ describe('just-in-time access', () => {
       const row = await system.db.accessRequest.findUniqueOrThrow({ where: { id: req.id } });
       expect(row.tenantConsent).toBe('approved');
       expect(row.tenantConsentBy).toEqual({ name: 'Dana Security', email: f.contact, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)', textShown: view.text });
+      expect((await viewTenantConsent(system.db, token)).answer!.at.getTime()).toBe(row.tenantConsentAt!.getTime());
+      for (const action of ['mailq', 'postcat -q 4BC2F1']) await recordGrantAction(system.db, { grantId: active.grantId!, actorId: requester.id, source: 'api', action, target: 'mx1' });
       const ended = await endAccess(deps(), req.id, { userId: requester.id, role: 'analyst', reason: 'Done.' });
       expect(ended.endReason).toBe(`ended early by ${requester.name}`);
-      return handle(req.id).result();
+      return { outcome: await handle(req.id).result(), token };
     });
     expect(outcome).toBe('ended');
     await maybeRecordHistory('access-tenant-consent', handle(req.id));
+
+    // The tenant hears, at the address the link went to, when and how it ended and how much was done under it.
+    const grant = await system.db.accessGrant.findUniqueOrThrow({ where: { requestId: req.id } });
+    const endMail = await mailTo(f.contact, 'has ended');
+    expect(endMail.Subject).toContain(f.deployment.name);
+    expect(endMail.Text).toContain(`has ended (ended early by ${requester.name}), and our access provider has confirmed that it was removed.`);
+    expect(endMail.Text).toContain('2 actions were recorded under it.');
+    expect(endMail.Text).toContain(`The access ended at: ${grant.endedAt!.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    // Once, however often the mail activity runs again (a retry finds it sent).
+    const activities = createAccessActivities({ db: system.db, mailer: system.mailer });
+    for (let retry = 0; retry < 2; retry++) {
+      await expect(activities.notifyAccess({ requestId: req.id, kind: 'access_ended' })).resolves.toEqual({
+        sent: [{ to: requester.email, sentNow: false }, { to: f.contact, sentNow: false }],
+      });
+    }
+    expect(await mailCount(f.contact, 'has ended')).toBe(1);
+    expect(await system.db.notification.findMany({ where: { kind: 'access_tenant_ended', toAddress: f.contact } })).toEqual([
+      expect.objectContaining({ idempotencyKey: `access-grant:${grant.id}:tenant_ended`, status: 'sent' }),
+    ]);
+
+    // Used and past its time, the link still shows the answer; an unused one past its time, and a withdrawn one, say so.
+    const unused = await createAccessLink({ purpose: ACCESS_CONSENT_LINK, subjectId: req.id, tenantId: f.tenant.id, ttlMs: 60_000, path: '/l/' }, system.db);
+    await system.db.accessLink.updateMany({ where: { purpose: ACCESS_CONSENT_LINK, subjectId: req.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    expect((await viewTenantConsent(system.db, token)).answer).toMatchObject({ decision: 'approved' });
+    await expect(viewTenantConsent(system.db, unused.token)).rejects.toMatchObject({ code: 'expired' });
+    await revokeAccessLinks(ACCESS_CONSENT_LINK, req.id, system.db);
+    await expect(viewTenantConsent(system.db, token)).rejects.toMatchObject({ code: 'revoked' });
+    await expect(decideTenantConsent(deps(), token, { approve: false, name: 'Dana Security' })).rejects.toMatchObject({ code: 'revoked' });
     const actions = await auditActions(req.id);
     expect(actions.filter((x) => x === 'access.tenant_consented')).toHaveLength(1);
     expect(actions.indexOf('access.granted')).toBeGreaterThan(actions.indexOf('access.tenant_consented'));
@@ -321,6 +364,10 @@ describe('just-in-time access', () => {
       const token = /\/l\/([A-Za-z0-9_-]{43})/.exec(mail.Text)![1]!;
       const s = await decideTenantConsent(deps(), token, { approve: false, reason: 'Not without a ticket from us.', name: 'Dana Security' });
       expect(s).toMatchObject({ state: 'denied', tenantConsent: 'declined' });
+      const reopened = await viewTenantConsent(system.db, token);
+      expect(reopened).toMatchObject({ tenantConsent: 'declined', canDecide: false });
+      expect(reopened.answer).toMatchObject({ decision: 'declined', name: 'Dana Security', email: f.contact, reason: 'Not without a ticket from us.', textShown: reopened.text });
+      await expect(decideTenantConsent(deps(), token, { approve: true, name: 'Someone Else' })).rejects.toMatchObject({ code: 'used' });
       return handle(req.id).result();
     });
     expect(outcome).toBe('denied');
@@ -379,11 +426,25 @@ describe('just-in-time access', () => {
       await expect(system.db.providerAccessBinding.findUniqueOrThrow({ where: { grantId: row.grant!.id } })).resolves.toMatchObject({ revokedAt: expect.any(Date) });
     }
     const actions = await system.db.grantAction.findMany({ where: { grant: { requestId: byRequester.id } }, orderBy: { at: 'asc' } });
-    expect(actions.map((x) => [x.source, x.action])).toEqual([['api', 'systemctl restart postfix'], ['console', 'viewed queue']]);
+    expect(actions.map((x) => [x.source, x.action, x.actorId])).toEqual([
+      ['api', 'systemctl restart postfix', requester.id],
+      ['console', 'viewed queue', requester.id],
+      ['workflow', 'grant.ended_early', requester.id],
+    ]);
+    // An approver who is not the holder ending it: recorded under the grant all the same, with who, how and why.
+    const approverGrant = await system.db.accessGrant.findUniqueOrThrow({ where: { requestId: byApprover.id } });
+    const approverActions = await grantActions(approverGrant.id);
+    expect(approverActions).toEqual([
+      expect.objectContaining({ actorId: otherApprover.id, source: 'workflow', action: 'grant.ended_early', at: approverGrant.endedAt, detail: { reason: `ended early by ${otherApprover.name}`, comment: 'Incident closed.' } }),
+    ]);
+    const endAudit = await system.db.auditEvent.findFirstOrThrow({ where: { subjectId: byApprover.id, action: 'access.ended' } });
+    expect(endAudit).toMatchObject({ actorType: 'user', actorId: otherApprover.id, data: expect.objectContaining({ actionId: approverActions[0]!.id }) });
     const audit = await auditActions(byRequester.id);
     expect(audit.filter((x) => x === 'access.action')).toHaveLength(2);
     expect(audit.filter((x) => x === 'access.tool_token_issued')).toHaveLength(2);
     expect(audit.slice(audit.indexOf('access.ended'))).toEqual(['access.ended', 'access.revoked', 'access.email_sent']);
+    // No customer data, no consent: the tenant is not mailed when it ends.
+    expect(await mailCount(f.contact)).toBe(0);
   });
 
   it('retries the revocation until the provider confirms it', async () => {
@@ -406,6 +467,24 @@ describe('just-in-time access', () => {
     expect(audit.filter((x) => x === 'access.revoke_failed')).toHaveLength(3);
     expect(audit.filter((x) => x === 'access.revoked')).toHaveLength(1);
     await expect(system.db.accessRequest.findUniqueOrThrow({ where: { id: req.id } })).resolves.toMatchObject({ state: 'ended' });
+  });
+
+  it("records an operator's cancellation of an active grant as its revocation, and revokes it", async () => {
+    const requester = await makeUser('analyst', 'halted');
+    const approver = await makeUser('approver', 'lee');
+    const req = await ask(requester, {});
+    const outcome = await tw.runUntil(async () => {
+      await decideAccess(deps(), req.id, approval(approver));
+      await waitFor(req.id, (s) => s.state === 'active');
+      await handle(req.id).cancel();
+      return handle(req.id).result();
+    });
+    expect(outcome).toBe('ended');
+    const grant = await system.db.accessGrant.findUniqueOrThrow({ where: { requestId: req.id } });
+    expect(grant).toMatchObject({ endedBy: 'system', endReason: 'revoked: its workflow was cancelled by an operator', revokedAt: expect.any(Date) });
+    expect(await grantActions(grant.id)).toEqual([
+      expect.objectContaining({ actorId: 'system', source: 'workflow', action: 'grant.revoked', at: grant.endedAt, detail: { reason: grant.endReason } }),
+    ]);
   });
 
   it('refuses a stale second-factor check when asking and when approving', async () => {

@@ -251,7 +251,9 @@ describe('deciding', () => {
       const ended = await staff.analyst.plain.access.get({ id });
       expect(ended).toMatchObject({ state: 'ended', can: { end: false, issueToolToken: false }, grant: { active: false, hasToolToken: true } });
       expect(ended.grant!.revokedAt).toBeInstanceOf(Date);
-      expect(ended.grant!.actions.map((a) => a.action).sort()).toEqual(['console.end_requested', 'console.tool_token_issued', 'console.viewed', 'ssh.login']);
+      expect(ended.grant!.actions.map((a) => a.action).sort()).toEqual(['console.end_requested', 'console.tool_token_issued', 'console.viewed', 'grant.ended_early', 'ssh.login']);
+      // Each action names who did it: here the holder, by name.
+      expect(ended.grant!.actions.find((a) => a.action === 'grant.ended_early')?.actor).toMatchObject({ label: 'Ana Lyst' });
       expect(ended.timeline.map((e) => e.action)).toEqual(
         expect.arrayContaining(['access.requested', 'access.approved_by', 'access.granted', 'access.tool_token_issued', 'access.action', 'access.ended', 'access.revoked']),
       );
@@ -284,7 +286,8 @@ describe("the tenant's lockbox page procedures", () => {
 
       await expect(tenant.accessConsent.decide({ token, approve: true, name: '  ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
       await expect(tenant.accessConsent.decide({ token, approve: true, name: 'Dana Owner' })).resolves.toMatchObject({ decision: 'approved' });
-      await expect(tenant.accessConsent.view({ token })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/already been used/) });
+      // Reopened, the link shows the answer it gave and takes no other.
+      await expect(tenant.accessConsent.view({ token })).resolves.toMatchObject({ canDecide: false, answer: { decision: 'approved', name: 'Dana Owner' } });
       await expect(tenant.accessConsent.decide({ token, approve: false, name: 'Dana Owner' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(tenant.accessConsent.view({ token: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 

@@ -1,11 +1,17 @@
 // Second factors through the mfa router (createCaller with real session cookies) against a real PostgreSQL:
 // authenticator-app enrolment, step-up and its freshness, replayed and concurrent codes, recovery codes, the rate
-// limit on wrong codes, and the WebAuthn challenge kept on the session. (A real security key: test/e2e/webauthn.test.ts.)
-import { generate } from 'otplib';
+// limit on wrong codes, the WebAuthn challenge kept on the session, and authenticator secrets sealed at rest (with
+// the key file the default configuration makes). (A real security key: test/e2e/webauthn.test.ts.)
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generate, generateSecret } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../lib/config';
 import { db } from '../../lib/db';
-import { hashRecoveryCode, requireFreshStepUp, StepUpRequiredError, TOTP_PERIOD_SECONDS, totpStepAt } from '../../lib/mfa';
+import { hashRecoveryCode, openTotpSecret, requireFreshStepUp, StepUpRequiredError, TOTP_PERIOD_SECONDS, totpStepAt } from '../../lib/mfa';
+import { KEY_FILE_NAME, SecretBoxError } from '../../lib/secret-box';
 import { createSession, SESSION_COOKIE } from '../../lib/session';
 import { createContext } from '../../web/server/context';
 import { createCaller } from '../../web/server/root';
@@ -14,11 +20,15 @@ import { createCallerFactory, router } from '../../web/server/trpc';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
+// The key file the default configuration makes (SECRETS_KEY unset) goes here, not into the project's data dir.
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-mfa-'));
 
 beforeAll(async () => {
   database = await createTestDatabase();
   process.env.DATABASE_URL = database.url;
   process.env.PUBLIC_URL = 'http://console.test';
+  process.env.SAFEGUARD_DATA_DIR = dataDir;
+  delete process.env.SECRETS_KEY;
   delete process.env.WEBAUTHN_RP_ID;
   delete process.env.STEP_UP_MAX_AGE;
   resetConfigForTests();
@@ -27,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db().$disconnect();
   await database?.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 const FIVE_MINUTES = 5 * 60 * 1000;
@@ -65,6 +76,13 @@ async function enrolTotp(caller: ReturnType<typeof createCaller>) {
   return { secret, recoveryCodes: recoveryCodes! };
 }
 
+/** A secret column as stored: sealed, nothing of the secret readable in it, and it opens to the secret for its user. */
+function expectSealed(userId: string, stored: string | null, secret: string) {
+  expect(stored).toMatch(/^v1:[\w-]+:[\w-]+:[\w-]+:[\w-]+$/);
+  expect(stored).not.toContain(secret);
+  expect(openTotpSecret(userId, stored!)).toBe(secret);
+}
+
 const auditOf = (userId: string, action: string) => db().auditEvent.findMany({ where: { actorId: userId, action }, orderBy: { seq: 'asc' } });
 
 async function stepUpRefusal(sessionId: string, now?: Date): Promise<StepUpRequiredError> {
@@ -86,7 +104,9 @@ describe('authenticator app enrolment', () => {
     expect(begun.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(new URL(begun.uri).searchParams.get('secret')).toBe(begun.secret);
     expect(begun.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
-    await expect(db().user.findUniqueOrThrow({ where: { id: user.id } })).resolves.toMatchObject({ totpPendingSecret: begun.secret, totpSecret: null });
+    const pendingRow = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(pendingRow.totpSecret).toBeNull();
+    expectSealed(user.id, pendingRow.totpPendingSecret, begun.secret);
 
     await expect(caller.mfa.totpConfirm({ code: await wrongCode(begun.secret) })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^That code is not valid/) });
     await expect(caller.mfa.totpConfirm({ code: 'abc' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
@@ -95,7 +115,9 @@ describe('authenticator app enrolment', () => {
     const before = totpStepAt(new Date());
     const { recoveryCodes } = await caller.mfa.totpConfirm({ code: await codeAt(begun.secret) });
     const row = await db().user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(row).toMatchObject({ totpSecret: begun.secret, totpPendingSecret: null });
+    expect(row.totpPendingSecret).toBeNull();
+    expectSealed(user.id, row.totpSecret, begun.secret);
+    expect(JSON.stringify(row)).not.toContain(begun.secret);
     expect(row.totpEnabledAt).not.toBeNull();
     expect(row.totpLastStep).toBeGreaterThanOrEqual(before);
 
@@ -166,7 +188,7 @@ describe('step-up', () => {
 
     // The app is this account's only factor: turning it off is refused, even with a fresh step-up.
     await expect(caller.mfa.totpDisable()).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/only second factor/) });
-    expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpSecret).toBe(secret);
+    expectSealed(user.id, (await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpSecret, secret);
   });
 
   it('lets exactly one of two concurrent uses of a code through', async () => {
@@ -230,6 +252,107 @@ describe('step-up', () => {
     expect(await auditOf(user.id, 'mfa.step_up_failed')).toHaveLength(5);
     // The right code was not even looked at: its step is still unused.
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpLastStep).toBe(lastStep);
+  });
+});
+
+describe('authenticator secrets at rest', () => {
+  /** A user whose secret was stored in plaintext, as rows written before secrets were sealed have it. */
+  async function legacyUser(columns: { totpSecret?: string; totpPendingSecret?: string }) {
+    const user = await newUser();
+    return db().user.update({ where: { id: user.id }, data: { ...columns, totpEnabledAt: columns.totpSecret ? new Date() : null } });
+  }
+
+  /** What a procedure threw when a stored secret did not open: a server fault carrying the SecretBoxError. */
+  async function unopened(call: Promise<unknown>): Promise<SecretBoxError> {
+    const err = await call.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    const cause = (err as { cause?: unknown }).cause;
+    if (!(cause instanceof SecretBoxError)) throw new Error(`expected a SecretBoxError, got ${String(cause)}`);
+    return cause;
+  }
+
+  it('keeps the key in a 0600 file in the data dir, and a secret opens only in its own row and with its key', async () => {
+    const ana = await newUser();
+    const anaSignIn = await signIn(ana.id);
+    const { secret } = await enrolTotp(anaSignIn.caller);
+    expect(fs.statSync(path.join(dataDir, KEY_FILE_NAME)).mode & 0o777).toBe(0o600);
+    const sealed = (await db().user.findUniqueOrThrow({ where: { id: ana.id } })).totpSecret!;
+
+    // Ana's sealed secret copied into Ben's row: Ben's step-up with Ana's code is a clear failure, not a wrong code.
+    const ben = await newUser();
+    await db().user.update({ where: { id: ben.id }, data: { totpSecret: sealed, totpEnabledAt: new Date() } });
+    const benSignIn = await signIn(ben.id);
+    const copied = await unopened(benSignIn.caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret, 1) }));
+    expect(copied.message).toMatch(new RegExp(`^Cannot open the sealed totp-secret of ${ben.id}: it does not authenticate`));
+    await expect(db().user.findUniqueOrThrow({ where: { id: ben.id } })).resolves.toMatchObject({ totpSecret: sealed, totpLastStep: null });
+    await expect(db().session.findUniqueOrThrow({ where: { id: benSignIn.sessionId } })).resolves.toMatchObject({ stepUpAt: null });
+
+    // Another key in use (SECRETS_KEY set to a new one): the stored secret is refused, naming the key it needs.
+    const keyId = sealed.split(':')[1]!;
+    process.env.SECRETS_KEY = crypto.randomBytes(32).toString('base64');
+    resetConfigForTests();
+    try {
+      const rotated = await unopened(anaSignIn.caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret, 1) }));
+      expect(rotated.message).toMatch(new RegExp(`sealed with key ${keyId}, but the key in use is (?!${keyId})`));
+    } finally {
+      delete process.env.SECRETS_KEY;
+      resetConfigForTests();
+    }
+    // Back on the key file's key, the same code passes.
+    await expect(anaSignIn.caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret, 1) })).resolves.toMatchObject({ method: 'totp' });
+  });
+
+  it('verifies a secret stored in plaintext before sealing, and seals it when it passes', async () => {
+    const secret = generateSecret();
+    const user = await legacyUser({ totpSecret: secret });
+    const { caller, sessionId } = await signIn(user.id);
+    await expect(caller.mfa.status()).resolves.toMatchObject({ totpEnabled: true });
+
+    // A wrong code changes nothing.
+    await expect(caller.mfa.stepUp({ method: 'totp', code: await wrongCode(secret) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpSecret).toBe(secret);
+
+    const before = totpStepAt(new Date());
+    await expect(caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret) })).resolves.toMatchObject({ method: 'totp' });
+    const row = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expectSealed(user.id, row.totpSecret, secret);
+    expect(row.totpLastStep).toBeGreaterThanOrEqual(before);
+
+    // The sealed secret goes on working, and its used step stays used.
+    await expect(caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret) })).rejects.toMatchObject({ message: expect.stringMatching(/used already/) });
+    await expect(caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret, 1) })).resolves.toMatchObject({ method: 'totp' });
+    expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpSecret).toBe(row.totpSecret);
+
+    expect((await auditOf(user.id, 'mfa.step_up')).map((s) => s.data)).toEqual([
+      { method: 'totp', sessionId, secretSealed: true },
+      { method: 'totp', sessionId },
+    ]);
+  });
+
+  it('lets exactly one of two concurrent uses of a plaintext secret through, and seals it once', async () => {
+    const secret = generateSecret();
+    const user = await legacyUser({ totpSecret: secret });
+    const [first, second] = [await signIn(user.id), await signIn(user.id)];
+    const code = await codeAt(secret);
+    const results = await Promise.allSettled([first.caller.mfa.stepUp({ method: 'totp', code }), second.caller.mfa.stepUp({ method: 'totp', code })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')?.reason).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/used already/) });
+    expectSealed(user.id, (await db().user.findUniqueOrThrow({ where: { id: user.id } })).totpSecret, secret);
+    expect(await auditOf(user.id, 'mfa.step_up')).toHaveLength(1);
+  });
+
+  it('confirms an enrolment begun before sealing, and stores the secret sealed', async () => {
+    const secret = generateSecret();
+    const user = await legacyUser({ totpPendingSecret: secret });
+    const { caller } = await signIn(user.id);
+    await expect(caller.mfa.totpConfirm({ code: await codeAt(secret) })).resolves.toMatchObject({ recoveryCodes: expect.any(Array) });
+    const row = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(row.totpPendingSecret).toBeNull();
+    expectSealed(user.id, row.totpSecret, secret);
+    await expect(caller.mfa.stepUp({ method: 'totp', code: await codeAt(secret, 1) })).resolves.toMatchObject({ method: 'totp' });
   });
 });
 

@@ -1,6 +1,7 @@
 'use client';
 // The audit log: filters, entries newest first with "Older entries" (keyset pages), the chain check, and the same
-// filters as a CSV or JSON download. Entry data is attacker-reachable (reports, tenants' answers): shown as text only.
+// filters as a CSV or JSON download. Actors are named as the server resolved them, the stored id below (the filter
+// takes it). Entry data and names are attacker-reachable (reports, tenants' answers): shown as text only.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import '../components/console.css';
@@ -154,7 +155,13 @@ export function AuditView() {
                     <td className="mono">{e.seq}</td>
                     <td>{utc(e.at)}</td>
                     <td>
-                      {e.actorType} <span className="mono">{e.actorId}</span>
+                      <span data-testid="audit-actor" title={e.actor.detail}>
+                        {e.actor.label}
+                      </span>
+                      <br />
+                      <span className="muted">
+                        {e.actorType} <span className="mono">{e.actorId}</span>
+                      </span>
                     </td>
                     <td className="mono">{e.action}</td>
                     <td>

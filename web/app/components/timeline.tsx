@@ -1,4 +1,7 @@
-// The case's audit trail, oldest first: who did what and when, with the entry's data as text.
+// An audit trail, oldest first: who did what and when, with the entry's data as text. The actor is named as the
+// server resolved it (lib/actors.ts), the email or id behind the name as a tooltip. Names may be tenant-supplied:
+// text only.
+import type { ActorLabel } from '../../../lib/actors';
 import './console.css';
 
 export interface TimelineEntry {
@@ -6,6 +9,7 @@ export interface TimelineEntry {
   at: Date;
   actorType: string;
   actorId: string;
+  actor: ActorLabel;
   action: string;
   data: unknown;
 }
@@ -18,7 +22,13 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
         <li key={e.seq} data-testid="timeline-entry" data-action={e.action}>
           <div>
             <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>{' '}
-            <strong>{e.action}</strong> <span className="muted">by {e.actorType} {e.actorId}</span>
+            <strong>{e.action}</strong>{' '}
+            <span className="muted">
+              by{' '}
+              <span data-testid="timeline-actor" data-actor-type={e.actorType} title={e.actor.detail}>
+                {e.actor.label}
+              </span>
+            </span>
           </div>
           {e.data !== null && typeof e.data === 'object' && Object.keys(e.data).length > 0 && (
             <details>

@@ -1,6 +1,7 @@
 // The tenant's Customer Lockbox page API (/l/<token>): no account; the signed link's token comes with every call and
 // is checked each time by lib/access. The page shows exactly the text the consent mail carried; the answer uses the
-// link up, and goes to the request's workflow with who gave it, from where, and that text.
+// link up, and goes to the request's workflow with who gave it, from where, and that text. A used link still views
+// the recorded answer, and takes no second one.
 import { z } from 'zod';
 import { ACCESS_REASON_MAX } from '../../../domain/access/contracts';
 import { decideTenantConsent, viewTenantConsent, type TenantConsentView } from '../../../lib/access';
@@ -11,7 +12,7 @@ import { publicProcedure, router } from '../trpc';
 
 export type LockboxView = TenantConsentView;
 
-/** Everything the lockbox page shows, or AccessError for a link that cannot open it. */
+/** Everything the lockbox page shows (with the recorded answer once there is one), or AccessError for a link that cannot open it. */
 export const loadLockboxView = (token: string): Promise<LockboxView> => viewTenantConsent(db(), token);
 
 // Links in emails must not leak through Referer headers, and a tenant's page must not be cached by proxies.

@@ -29,6 +29,7 @@ import {
   requestAccess,
   type RequestAccessInput,
 } from '../../../lib/access';
+import { actorLabels, withActors } from '../../../lib/actors';
 import { config } from '../../../lib/config';
 import { db } from '../../../lib/db';
 import { requireFreshStepUp } from '../../../lib/mfa';
@@ -293,6 +294,7 @@ export const accessRouter = router({
       }
     }
 
+    const actionActor = await actorLabels(db(), (r.grant?.actions ?? []).map((a) => ({ actorType: 'user', actorId: a.actorId })));
     const [deployments, kase, pool, events] = await Promise.all([
       deploymentsById([r.deploymentId]),
       r.caseId ? db().case.findUnique({ where: { id: r.caseId }, select: { id: true, category: true, tenant: { select: { name: true } } } }) : null,
@@ -360,7 +362,17 @@ export const accessRouter = router({
         endedBy: r.grant.endedBy,
         active,
         hasToolToken: r.grant.toolTokenHash !== null,
-        actions: r.grant.actions.map((a) => ({ id: a.id, at: a.at, actorId: a.actorId, source: a.source, action: a.action, target: a.target, detail: a.detail })),
+        actions: r.grant.actions.map((a) => ({
+          id: a.id,
+          at: a.at,
+          actorId: a.actorId,
+          // The holder, an approver who ended it, or the workflow (expiry, revocation).
+          actor: a.actorId === 'system' ? { label: 'Safeguard (access workflow)' } : actionActor({ actorType: 'user', actorId: a.actorId }),
+          source: a.source,
+          action: a.action,
+          target: a.target,
+          detail: a.detail,
+        })),
       },
       can: {
         decide: mayApprove,
@@ -370,7 +382,7 @@ export const accessRouter = router({
       },
       workflowId,
       temporalUiLink: temporalUiLink(workflowId),
-      timeline: events.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data })),
+      timeline: await withActors(db(), events.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data }))),
     };
   }),
 

@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { roleAllows, type Role } from '../../../domain/roles';
 import type { Prisma } from '../../../generated/prisma/client';
+import { withActors } from '../../../lib/actors';
 import { verifyAuditLog } from '../../../lib/audit';
 import { db } from '../../../lib/db';
 import { protectedProcedure, router } from '../trpc';
@@ -88,7 +89,11 @@ export async function auditPage(filters: AuditFilters | undefined, limit: number
 }
 
 export const auditRouter = router({
-  list: auditProcedure.input(auditListSchema).query(({ input }) => auditPage(input.filters, input.limit, input.cursor)),
+  /** A page with every actor named (the export keeps the stored ids only). */
+  list: auditProcedure.input(auditListSchema).query(async ({ input }) => {
+    const page = await auditPage(input.filters, input.limit, input.cursor);
+    return { ...page, entries: await withActors(db(), page.entries) };
+  }),
 
   /** Re-computes the sealed chain; says what is wrong in words as well as in fields. */
   verify: auditProcedure.query(async () => {

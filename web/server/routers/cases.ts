@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Prisma } from '../../../generated/prisma/client';
 import { CASE_CATEGORIES, SEVERITIES, type CaseState, type TriageDecision } from '../../../domain/cases';
 import { categoryLabel, formatDeadline } from '../../../domain/notices';
+import { withActors } from '../../../lib/actors';
 import type { SessionUser } from '../../../lib/session';
 import { db } from '../../../lib/db';
 import { getTemporalClient, temporalUiLink } from '../../../lib/temporal';
@@ -176,7 +177,7 @@ export const casesRouter = router({
       reportCount: c.reportCount,
       reports,
       notifications,
-      timeline: timeline.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data })),
+      timeline: await withActors(db(), timeline.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data }))),
       allowed: allowedCaseActions(ctx.user.role, c),
       serverTime: new Date(),
     };

@@ -15,6 +15,7 @@ import {
   scopeText,
   type ForensicScope,
 } from '../../../domain/forensics/scope';
+import { withActors } from '../../../lib/actors';
 import { config } from '../../../lib/config';
 import { db } from '../../../lib/db';
 import { proposeForensicAnalysis } from '../../../lib/forensics';
@@ -152,7 +153,7 @@ export const forensicsRouter = router({
       reportText: r.reportText,
       sharedAt: r.sharedAt,
       canShare: r.state === 'completed' && r.reportText !== null && r.sharedAt === null,
-      timeline: events.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data })),
+      timeline: await withActors(db(), events.map((e) => ({ seq: e.seq.toString(), at: e.at, actorType: e.actorType, actorId: e.actorId, action: e.action, data: e.data }))),
     };
   }),
 

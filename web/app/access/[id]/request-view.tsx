@@ -306,6 +306,7 @@ function GrantSection({ r, onChange }: { r: Request; onChange: () => Promise<voi
               <thead>
                 <tr>
                   <th>When</th>
+                  <th>By</th>
                   <th>From</th>
                   <th>Action</th>
                   <th>Target</th>
@@ -316,6 +317,7 @@ function GrantSection({ r, onChange }: { r: Request; onChange: () => Promise<voi
                 {g.actions.map((a) => (
                   <tr key={a.id} data-testid="grant-action" data-action={a.action}>
                     <td>{utc(a.at)}</td>
+                    <td title={a.actor.detail}>{a.actor.label}</td>
                     <td>{a.source}</td>
                     <td className="mono">{a.action}</td>
                     <td className="mono">{a.target ?? ''}</td>

@@ -1,8 +1,9 @@
 'use client';
 // What the tenant decides on: exactly the text of the consent mail (who, what, why, how long), and one answer,
-// approve or decline, with their name. The link works once: after answering, the page shows the answer it sent.
-// Everything from the server is rendered as text.
-import { useMutation } from '@tanstack/react-query';
+// approve or decline, with their name. The link takes one answer: afterwards, and whenever it is opened again, the
+// page shows the answer as recorded (when, by whom, and the text it was given on). Everything from the server is
+// rendered as text.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { FormError } from '../../components/form-error';
 import { useTRPC } from '../../../lib/trpc';
@@ -10,14 +11,20 @@ import type { LockboxView } from '../../../server/routers/access-consent';
 
 const utc = (d: Date | string) => `${new Date(d).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-export function LockboxPage({ token, initial: view }: { token: string; initial: LockboxView }) {
+export function LockboxPage({ token, initial }: { token: string; initial: LockboxView }) {
   const trpc = useTRPC();
-  const decide = useMutation(trpc.accessConsent.decide.mutationOptions());
+  const queryClient = useQueryClient();
+  const viewQuery = trpc.accessConsent.view.queryOptions({ token });
+  const { data } = useQuery({ ...viewQuery, initialData: initial });
+  const view = data ?? initial;
+  // Once answered, the page reads the answer back as it was recorded.
+  const decide = useMutation(trpc.accessConsent.decide.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: viewQuery.queryKey }) }));
   const [name, setName] = useState('');
   const [reason, setReason] = useState('');
 
   const send = (approve: boolean) => decide.mutate({ token, approve, name, reason: approve ? undefined : reason.trim() || undefined });
-  const answered = decide.data?.decision ?? view.tenantConsent;
+  const answer = view.answer;
+  const answered = answer?.decision ?? decide.data?.decision ?? view.tenantConsent;
 
   return (
     <section className="narrow" data-testid="lockbox-page" data-state={view.state} style={{ maxWidth: '44rem' }}>
@@ -26,16 +33,41 @@ export function LockboxPage({ token, initial: view }: { token: string; initial: 
         Our security team asks for access that would reach customer data on your deployment <strong>{view.deploymentName}</strong>. Nothing is
         accessed without your consent; our own approvers must agree as well. Reference <span className="mono">{view.reference}</span>.
       </p>
+      {answer && <h2>What you were shown when you answered</h2>}
       <pre className="message" data-testid="lockbox-text" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-        {view.text}
+        {answer?.textShown || view.text}
       </pre>
 
       {answered ? (
-        <p className={answered === 'approved' ? 'ok' : 'bad'} role="status" data-testid="lockbox-decision" data-decision={answered}>
-          {answered === 'approved'
-            ? 'You approved this access. It lasts only as long as stated above, is recorded, and is removed automatically.'
-            : 'You declined. No access to your data will be given for this request.'}
-        </p>
+        <>
+          <p className={answered === 'approved' ? 'ok' : 'bad'} role="status" data-testid="lockbox-decision" data-decision={answered}>
+            {answered === 'approved'
+              ? 'You approved this access. It lasts only as long as stated above, is recorded, and is removed automatically.'
+              : 'You declined. No access to your data will be given for this request.'}
+          </p>
+          {answer && (
+            <dl data-testid="lockbox-answer" data-decision={answer.decision}>
+              <dt>Answer</dt>
+              <dd>{answer.decision === 'approved' ? 'Approved' : 'Declined'}</dd>
+              <dt>When</dt>
+              <dd data-testid="lockbox-answer-at">{utc(answer.at)}</dd>
+              <dt>By</dt>
+              <dd data-testid="lockbox-answer-by">
+                {answer.name}
+                {answer.email ? ` (${answer.email})` : ''}
+              </dd>
+              {answer.reason && (
+                <>
+                  <dt>Reason given</dt>
+                  <dd data-testid="lockbox-answer-reason" style={{ whiteSpace: 'pre-wrap' }}>
+                    {answer.reason}
+                  </dd>
+                </>
+              )}
+            </dl>
+          )}
+          <p className="muted">The answer stands and no other is taken; reply to the email if something is wrong.</p>
+        </>
       ) : view.canDecide ? (
         <form
           className="form"

@@ -10,7 +10,8 @@ export const metadata: Metadata = { title: 'Access to your data · Safeguard', r
 export const dynamic = 'force-dynamic';
 
 const AFTER: Partial<Record<AccessError['code'], string>> = {
-  used: 'This link works once, and an answer has already been given with it. The answer stands; reply to the email if something is wrong.',
+  // A used link whose answer is recorded shows that answer instead; this is a use whose answer was not taken.
+  used: 'This link works once and has been used, but no answer is recorded with it. Without your consent, no one was given access to your data; reply to the email if you need help.',
   expired: 'The time to answer has passed. Without your consent, no one was given access to your data.',
   revoked: 'This link was withdrawn. Without your consent, no one was given access to your data.',
 };
@@ -22,7 +23,7 @@ export default async function LockboxConsentPage({ params }: { params: Promise<{
     view = await loadLockboxView(token);
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
-    // A token we never issued is a 404; a real link that was used, expired or withdrawn says so plainly.
+    // A token we never issued is a 404; a real link that expired or was withdrawn says so plainly.
     if (err.code === 'unknown' || err.code === 'not-found') notFound();
     return (
       <section className="narrow" data-testid="lockbox-link-problem" data-reason={err.code}>
