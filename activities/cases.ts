@@ -149,8 +149,10 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
       LEFT JOIN "Deployment" d ON d.id = c."deploymentId"
       LEFT JOIN "Notification" n ON n."idempotencyKey" = ${input.key} AND n.status = 'sent' AND n."messageId" IS NOT NULL
       LEFT JOIN LATERAL (
-        SELECT json_agg(json_build_object('receivedAt', r."receivedAt" AT TIME ZONE 'UTC', 'summary', r.summary, 'sourceIps', r."sourceIps",
-                                          'reportedUrls', r."reportedUrls", 'channel', r.channel) ORDER BY r."receivedAt" DESC) AS reports
+        -- A list column written without a value holds NULL, which Prisma reads as an empty list: so do we.
+        SELECT json_agg(json_build_object('receivedAt', r."receivedAt" AT TIME ZONE 'UTC', 'summary', r.summary,
+                                          'sourceIps', COALESCE(r."sourceIps", '{}'), 'reportedUrls', COALESCE(r."reportedUrls", '{}'),
+                                          'channel', r.channel) ORDER BY r."receivedAt" DESC) AS reports
         FROM (SELECT * FROM "AbuseReport" WHERE "caseId" = c.id ORDER BY "receivedAt" DESC LIMIT ${NOTICE_EVIDENCE}) r
       ) ev ON n.id IS NULL
       WHERE c.id = ${input.caseId}::uuid`;

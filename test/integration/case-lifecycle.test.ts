@@ -1,7 +1,7 @@
 // The case lifecycle on a real Temporal dev server, a real worker, PostgreSQL and the mail catcher, with a
 // remediation window of seconds: notice, reminders, suspension, the tenant page's actions, restore, rejection,
 // extension, reopening, merging, and the audit chain over all of it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCaseActivities } from '../../activities/cases';
@@ -385,6 +385,23 @@ describe('abuse case lifecycle', () => {
     expect(kinds).toEqual(['suspend', 'restore']);
     expect(await db.notification.count({ where: { caseId: row.id, kind: 'suspended' } })).toBe(1);
     await expect(db.deployment.findUniqueOrThrow({ where: { id: f.deployment.id } })).resolves.toMatchObject({ state: 'running' });
+  });
+
+  it('sends a notice whose evidence has no addresses or URLs on record (list columns left unset)', async () => {
+    const f = await makeTenant('lists');
+    const activities = createCaseActivities({ db, mailer, temporal: tw.client });
+    const kase = await db.case.create({
+      data: { workflowId: caseWorkflowId(f.deployment.id, 'phishing'), tenantId: f.tenant.id, deploymentId: f.deployment.id, category: 'phishing', deadlineAt: new Date(Date.now() + 3_600_000) },
+    });
+    const raw = Buffer.from(`bare report ${randomUUID()}`);
+    // Written without sourceIps and reportedUrls, as a row from another writer may be: both columns hold NULL.
+    await db.abuseReport.create({
+      data: { channel: 'api', contentType: 'text/plain', raw, sha256: createHash('sha256').update(raw).digest('hex'), sizeBytes: raw.length, parseStatus: 'parsed', category: 'phishing', summary: 'Phishing page reported by a customer', attribution: 'attributed', tenantId: f.tenant.id, deploymentId: f.deployment.id, caseId: kase.id },
+    });
+    const { sent } = await activities.notifyCase({ caseId: kase.id, kind: 'notice', key: `notice:${kase.id}:0:1` });
+    expect(sent).toEqual([expect.objectContaining({ to: f.contact, sentNow: true })]);
+    const notice = await mail(f.contact, 'Abuse notice');
+    expect(notice.Text).toContain('Phishing page reported by a customer');
   });
 
   it('never suspends twice for one key: a retried suspend activity finds the action done', async () => {
