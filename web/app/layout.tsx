@@ -25,6 +25,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/">Home</Link>
                 <Link href="/cases">Cases</Link>
                 <Link href="/inbox">Inbox</Link>
+                <Link href="/tenants">Tenants</Link>
                 <Link href="/detections">Detections</Link>
                 <Link href="/access">Access</Link>
                 {user.role !== 'analyst' && <Link href="/audit">Audit</Link>}

@@ -14,6 +14,7 @@ import { publicReportRouter } from './routers/public-report';
 import { reportersRouter } from './routers/reporters';
 import { statusRouter } from './routers/status';
 import { tenantRouter } from './routers/tenant';
+import { tenantsRouter } from './routers/tenants';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -25,6 +26,7 @@ export const appRouter = router({
   inbox: inboxRouter,
   detections: detectionsRouter,
   reporters: reportersRouter,
+  tenants: tenantsRouter,
   publicReport: publicReportRouter,
   forensics: forensicsRouter,
   forensicConsent: forensicConsentRouter,
