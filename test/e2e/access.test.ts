@@ -12,7 +12,7 @@ import { requestAccess } from '../../lib/access';
 import type { Db } from '../../lib/db';
 import { createMailbox } from '../../lib/mailbox';
 import { HOSTILE } from '../support/case-fixtures';
-import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
+import { seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const REASON = `Customer reports 502s; check the proxy. ${HOSTILE} <script>window.__pwned=1</script>`;
 
@@ -51,11 +51,7 @@ interface Person {
 async function signedIn(role: 'analyst' | 'approver'): Promise<Person> {
   const user = seededUser(stack, role);
   const page = await (await browser.newContext()).newPage();
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const dialogs = watchDialogs(page);
   await signInAs(page, stack, user.email, user.password);
   await page.waitForURL(`${stack.urls.console}/`);
   return { page, email: user.email, dialogs };
@@ -192,11 +188,7 @@ describe('just-in-time access in the browser', () => {
     if (!token) throw new Error(`no lockbox link in:\n${mail.Text}`);
 
     const page = await (await browser.newContext()).newPage();
-    const tenant: Person = { page, email: contact, dialogs: [] };
-    page.on('dialog', (x) => {
-      tenant.dialogs.push(x.message());
-      void x.dismiss();
-    });
+    const tenant: Person = { page, email: contact, dialogs: watchDialogs(page) };
     await page.goto(`${stack.urls.console}/l/${token}`);
     const text = (await page.getByTestId('lockbox-text').textContent())!;
     expect(text).toContain(REASON);

@@ -10,7 +10,7 @@ import type { Stack } from '../../dev/stack';
 import type { CasePolicy } from '../../domain/cases';
 import type { Db } from '../../lib/db';
 import { createMailbox } from '../../lib/mailbox';
-import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
+import { seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 // Two hours: the countdown has something to count and nothing is suspended while the browser works.
@@ -73,15 +73,6 @@ async function signIn(page: Page, role: 'analyst' | 'admin') {
   const user = seededUser(stack, role);
   await signInAs(page, stack, user.email, user.password);
   await page.waitForURL(`${stack.urls.console}/`);
-}
-
-function watchDialogs(page: Page): string[] {
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  return dialogs;
 }
 
 describe('case console', () => {
@@ -175,12 +166,8 @@ describe('inbox and reporters', () => {
 
   it('lets an admin create a reporter and an API key that is shown once, then revoke it', async () => {
     const page = await browser.newPage();
-    const dialogs: string[] = [];
     // The revoke button asks for confirmation: accept it.
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
+    const dialogs = watchDialogs(page, 'accept');
     await signIn(page, 'admin');
     await page.getByRole('link', { name: 'Reporters' }).click();
     const name = `Feed ${randomUUID().slice(0, 6)}`;

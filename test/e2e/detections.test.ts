@@ -8,7 +8,7 @@ import type { Stack } from '../../dev/stack';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
 import { canonicalDetection, DETECTION_CONTENT_TYPE, DetectionInputSchema, parseStoredDetection, type DetectionInput } from '../../lib/detections';
-import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
+import { seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const MIN = 60_000;
@@ -31,15 +31,6 @@ async function signIn(page: Page) {
   const user = seededUser(stack, 'analyst');
   await signInAs(page, stack, user.email, user.password);
   await page.waitForURL(`${stack.urls.console}/`);
-}
-
-function watchDialogs(page: Page): string[] {
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  return dialogs;
 }
 
 async function storeFinding(input: DetectionInput, more: Partial<Prisma.AbuseReportUncheckedCreateInput>) {

@@ -12,7 +12,7 @@ import { hashLinkToken } from '../../lib/access-links';
 import type { Db } from '../../lib/db';
 import { createMailbox } from '../../lib/mailbox';
 import { triageUpdate } from '../../workflows/abuse-case';
-import { startE2eSystem, type E2eSystem } from '../support/e2e';
+import { startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = 'Kit at <script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">';
 // Long enough that nothing is suspended while the browser works.
@@ -77,11 +77,7 @@ afterAll(async () => {
 describe('tenant page', () => {
   it('shows the case with the evidence as text, and lets the tenant acknowledge and describe the remediation', async () => {
     const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    const dialogs = watchDialogs(page);
     const response = await page.goto(`${stack.urls.console}/t/${token}`);
     expect(response?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe(`/t/${token}/case`);

@@ -2,11 +2,11 @@
 // its page (deployments, current and past allocations, the suspension with its case), and asks who held an address
 // at a time in the past, now, and with a typo. The hostile name is shown as text everywhere and never runs.
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../dev/stack';
 import type { Db } from '../../lib/db';
-import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
+import { seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = '<img src=x onerror=alert(1)> Evil & Co <script>alert(2)</script>';
 
@@ -40,15 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
-
-function watchDialogs(page: Page): string[] {
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  return dialogs;
-}
 
 describe('tenants', () => {
   it('finds a tenant, shows its page, and tells who held an address when; the hostile name stays text', async () => {

@@ -67,3 +67,13 @@ export async function signInAs(page: Page, stack: Stack, email: string, password
   await page.getByTestId('signin-password').fill(password);
   await page.getByTestId('signin-submit').click();
 }
+
+/** Records every alert, confirm or prompt the page opens (tests expect none unless they say), answering each one. */
+export function watchDialogs(page: Page, answer: 'dismiss' | 'accept' = 'dismiss'): string[] {
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void (answer === 'accept' ? d.accept() : d.dismiss());
+  });
+  return dialogs;
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Prisma } from '../../../generated/prisma/client';
 import type { CaseState } from '../../../domain/cases';
 import { categoryLabel } from '../../../domain/notices';
-import { allocationsAt, attributeSource, classifySource } from '../../../lib/attribution';
+import { allocationsAt, attributeSource, classifySource, type AllocationHit } from '../../../lib/attribution';
 import { db } from '../../../lib/db';
 import { OPEN_CASE_STATES } from '../case-actions';
 import { protectedProcedure, router } from '../trpc';
@@ -154,17 +154,8 @@ async function accessRequests(deploymentIds: string[]) {
   return { items, total };
 }
 
-interface HolderRow {
-  allocationId: string;
-  cidr: string;
-  deploymentId: string;
-  tenantId: string;
-  validFrom: Date;
-  validTo: Date | null;
-}
-
 /** Allocations with their deployment and tenant named: one query each, whatever the number of rows. */
-async function named(rows: HolderRow[]) {
+async function named(rows: AllocationHit[]) {
   const [deployments, tenants] = await Promise.all([
     db().deployment.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.deploymentId))] } }, select: { id: true, name: true, state: true } }),
     db().tenant.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.tenantId))] } }, select: { id: true, name: true, slug: true } }),
@@ -183,7 +174,7 @@ async function named(rows: HolderRow[]) {
 
 /** Every allocation that ever contained the address or network, newest first: context for "nobody held it then". */
 async function allocationHistory(address: string) {
-  return db().$queryRaw<HolderRow[]>`
+  return db().$queryRaw<AllocationHit[]>`
     SELECT a.id AS "allocationId", a.cidr::text AS cidr, a."deploymentId", d."tenantId", a."validFrom", a."validTo"
     FROM "IpAllocation" a JOIN "Deployment" d ON d.id = a."deploymentId"
     WHERE a.cidr >>= ${address}::inet
