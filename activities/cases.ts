@@ -15,7 +15,7 @@ import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createDatabaseProvider, UnknownDeploymentError, type CloudProvider } from '../lib/provider';
 import { attachEvidenceSignal, type abuseCaseWorkflow } from '../workflows/abuse-case';
-import type { AuditEntry } from './audit';
+import { toAuditInput, type AuditEntry } from './audit';
 import { createMailActivities } from './mail';
 
 export interface CaseActivityDeps {
@@ -236,9 +236,8 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
         "updatedAt" = ${now}
       WHERE id = ${row.caseId}::uuid
       RETURNING id`;
-    const [written] = entries.length
-      ? await db.$queryRaw<{ n: number }[]>`WITH updated AS (${update}), audit AS (${auditInsertSql(entries)}) SELECT count(*)::int AS n FROM updated`
-      : await db.$queryRaw<{ n: number }[]>`WITH updated AS (${update}) SELECT count(*)::int AS n FROM updated`;
+    const audit = entries.length ? Prisma.sql`, audit AS (${auditInsertSql(entries)})` : Prisma.empty;
+    const [written] = await db.$queryRaw<{ n: number }[]>`WITH updated AS (${update})${audit} SELECT count(*)::int AS n FROM updated`;
     if (!written?.n) throw new Error(`case ${row.caseId} does not exist`);
   }
 
@@ -403,8 +402,9 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
      * Several of the above as one local activity, in this order: the opening (openCase), the row (recordCaseState),
      * the evidence (attachEvidence), the emails (notifyCase), a notice with the opening (its row and email). Audit
      * entries keep that order, the workflow's queued ones first: each row write takes the entries so far with it in
-     * its statement, and what is left (this step's own 'case.evidence_attached', 'case.email_sent') is written last. One trip through the worker instead of one per part is what lets
-     * a case keep up with intake; each part is safe to repeat, so a retry redoes the step.
+     * its statement, and what is left (this step's own 'case.evidence_attached', 'case.email_sent') is written last.
+     * One trip through the worker instead of one per part is what lets a case keep up with intake; each part is safe
+     * to repeat, so a retry redoes the step.
      */
     async caseStep(input: CaseStepInput): Promise<CaseStepResult> {
       const opened = input.open ? await activities.openCase(input.open) : undefined;
@@ -441,8 +441,6 @@ export function createCaseActivities({ db, mailer, temporal, provider = createDa
     },
   };
 }
-
-const toAuditInput = (e: AuditEntry): AuditInput => ({ ...e, at: e.at === undefined ? undefined : new Date(e.at) });
 
 export interface CaseStepInput {
   /** The case; with `open`, the one it opens (the workflow does not know its id yet). */

@@ -374,13 +374,18 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
     return { row: caseRow(), audit: auditQueue.splice(queued), occasion: String(s.noticeCount) };
   }
 
-  /** Accepted: the deadline runs from now; the state, reminders and entries for the notice about to be sent. */
-  function startNotice(decision: TriageAccept, decider: Actor): void {
+  /** Accepted: the severity, and the deadline from now with its reminders, for the notice about to be sent. */
+  function armDeadline(decision: TriageAccept): { window: PolicyDuration; reminders: ReturnType<typeof armReminders> } {
     s.severity = decision.severity;
     const window = policy.remediationWindowBySeverity?.[decision.severity] ?? policy.remediationWindow;
     s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
     s.noticeCount++;
-    const reminders = armReminders();
+    return { window, reminders: armReminders() };
+  }
+
+  /** Accepted: the deadline, the state and the entries for the notice about to be sent. */
+  function startNotice(decision: TriageAccept, decider: Actor): void {
+    const { window, reminders } = armDeadline(decision);
     const from = s.state;
     s.state = 'notified';
     audit('case.state_changed', decider, { from, to: s.state, severity: s.severity });
@@ -474,11 +479,7 @@ export async function abuseCaseWorkflow(input: CaseInput): Promise<CaseOutcome> 
       startNotice(decision, decider);
       await step({ row: caseRow(), emails: [emailTo('notice', String(s.noticeCount))] });
     } else {
-      s.severity = decision.severity;
-      const window = policy.remediationWindowBySeverity?.[decision.severity] ?? policy.remediationWindow;
-      s.deadlineAt = new Date(Date.now() + durationMs(window)).toISOString();
-      s.noticeCount++;
-      const reminders = armReminders();
+      const { window, reminders } = armDeadline(decision);
       await transition('notified', decider, { severity: s.severity });
       audit('case.deadline_set', system, { deadlineAt: s.deadlineAt, window, reminders });
       await email('notice', String(s.noticeCount));
