@@ -1,6 +1,7 @@
 // Words and times shared by the access pages.
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../server/root';
+import { utcSecond } from '../components/utc';
 
 export type AccessOutputs = inferRouterOutputs<AppRouter>['access'];
 export type AccessSummary = AccessOutputs['mine']['items'][number];
@@ -16,7 +17,7 @@ export const STATE_LABELS: Record<AccessState, string> = {
   ended: 'ended',
 };
 
-export const utc = (d: Date | string | null | undefined) => (d ? `${new Date(d).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—');
+export const utc = (d: Date | string | null | undefined) => (d ? utcSecond(d) : '—');
 
 /** "90 min" → "1 h 30 min". */
 export function minutesText(minutes: number): string {

@@ -6,6 +6,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import '../components/console.css';
 import { useTRPC } from '../../lib/trpc';
+import { utcSecond } from '../components/utc';
 
 const FIELDS = [
   { key: 'actorId', label: 'Actor id', placeholder: 'user id, api key…' },
@@ -17,7 +18,7 @@ const FIELDS = [
 type Form = Record<(typeof FIELDS)[number]['key'] | 'from' | 'to', string>;
 const EMPTY: Form = { actorId: '', action: '', subjectType: '', subjectId: '', from: '', to: '' };
 
-const utc = (d: Date | string) => `${new Date(d).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+const utc = utcSecond;
 
 /** The form as filters: empty fields mean "any"; datetime-local fields are the browser's local time. */
 function filtersOf(form: Form) {

@@ -3,6 +3,7 @@
 // text only.
 import type { ActorLabel } from '../../../lib/actors';
 import './console.css';
+import { utcSecond } from './utc';
 
 export interface TimelineEntry {
   seq: string;
@@ -21,7 +22,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
       {entries.map((e) => (
         <li key={e.seq} data-testid="timeline-entry" data-action={e.action}>
           <div>
-            <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>{' '}
+            <time dateTime={new Date(e.at).toISOString()}>{utcSecond(e.at)}</time>{' '}
             <strong>{e.action}</strong>{' '}
             <span className="muted">
               by{' '}

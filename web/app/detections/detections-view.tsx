@@ -10,10 +10,11 @@ import { FindingsTable } from './findings-table';
 import { TalkersTable } from './talkers-table';
 import '../components/console.css';
 import './detections.css';
+import { utcMinute } from '../components/utc';
 
 const WINDOWS = [1, 6, 24, 72, 168] as const;
 const windowLabel = (h: number) => (h < 24 ? `${h} hour${h === 1 ? '' : 's'}` : `${h / 24} day${h === 24 ? '' : 's'}`);
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const utc = utcMinute;
 
 export function DetectionsView() {
   const trpc = useTRPC();

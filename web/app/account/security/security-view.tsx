@@ -10,11 +10,12 @@ import { useTRPC } from '../../../lib/trpc';
 import type { AppRouter } from '../../../server/root';
 import { describeError, useStepUp, type StepUp } from '../../components/step-up';
 import '../../components/console.css';
+import { utcSecond } from '../../components/utc';
 
 type Outputs = inferRouterOutputs<AppRouter>['mfa'];
 type Status = Outputs['status'];
 
-const utc = (d: Date | string | null) => (d ? `${new Date(d).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—');
+const utc = (d: Date | string | null) => (d ? utcSecond(d) : '—');
 const METHOD: Record<NonNullable<Status['stepUp']>['method'], string> = {
   webauthn: 'a security key',
   totp: 'an authenticator code',

@@ -8,8 +8,9 @@ import { bytes, si } from '../chart-geometry';
 import { kindLabel } from '../charts';
 import '../../components/console.css';
 import '../detections.css';
+import { utcSecond } from '../../components/utc';
 
-const utc = (d: Date | null) => (d ? `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—');
+const utc = (d: Date | null) => (d ? utcSecond(d) : '—');
 
 export function FindingView({ findingId }: { findingId: string }) {
   const trpc = useTRPC();

@@ -9,6 +9,7 @@ import { DATA_KIND_LABELS, type DataKind, type ForensicScope } from '../../../..
 import { FormError } from '../../components/form-error';
 import { useTRPC } from '../../../lib/trpc';
 import type { ConsentView } from '../../../server/routers/forensic-consent';
+import { utcMinute } from '../../components/utc';
 
 
 const STATE_TEXT: Record<ConsentView['state'], string> = {
@@ -23,7 +24,7 @@ const STATE_TEXT: Record<ConsentView['state'], string> = {
   window_closed: 'The access window closed; the analysis used what was collected until then',
 };
 
-const utc = (d: Date | string | null) => (d ? `${new Date(d).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '');
+const utc = (d: Date | string | null) => (d ? utcMinute(d) : '');
 const toggle = <T,>(list: T[], item: T, on: boolean): T[] => (on ? [...new Set([...list, item])] : list.filter((x) => x !== item));
 
 export function ConsentPage({ token, initial }: { token: string; initial: ConsentView }) {

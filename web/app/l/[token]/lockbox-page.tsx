@@ -8,8 +8,9 @@ import { useState, type FormEvent } from 'react';
 import { FormError } from '../../components/form-error';
 import { useTRPC } from '../../../lib/trpc';
 import type { LockboxView } from '../../../server/routers/access-consent';
+import { utcMinute } from '../../components/utc';
 
-const utc = (d: Date | string) => `${new Date(d).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const utc = utcMinute;
 
 export function LockboxPage({ token, initial }: { token: string; initial: LockboxView }) {
   const trpc = useTRPC();
