@@ -1,7 +1,6 @@
 // `npx tsx bench/flows-jetstream.ts`: flow records through NATS JetStream on loopback (127.0.0.1:4222, or FLOWS_NATS_URL
 // as the first argument). The batch codec on one core; publishing a backlog (memory and file storage); two consumers
-// draining it; and publisher plus two consumers live at once, with each way of choosing the records that also go to
-// the destination partitions (none, those a tenant receives, all). Everything runs in this one process (one JavaScript
+// draining it; and publisher plus two consumers live at once. Everything runs in this one process (one JavaScript
 // thread shared by publisher and consumers), so the live figure is a floor for collectors and detectors on their own
 // machines. Figures are printed, never asserted; benchJetstream() returns them. Each run uses throwaway streams.
 import os from 'node:os';
@@ -11,7 +10,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nuid } from '@nats-io/transport-node';
 import { createFlowPublisher, startFlowConsumer, type FlowPublisherOptions } from '../detection/jetstream';
 import { decodeFlowBatch, FlowBatchBuilder, FlowBatchEncoder } from '../detection/record-codec';
-import { AllocationIndex, receivedByTenant } from '../domain/detection';
 import { ipv4ToKey, type FlowRecord } from '../domain/flows/types';
 
 export interface JetstreamFigure {
@@ -22,22 +20,8 @@ export interface JetstreamFigure {
   detail: string;
 }
 
-/** The tenants: every host the workload numbers from 198.51.100.0, and 2001:db8::/32. */
-const tenants = new AllocationIndex([
-  { cidr: '198.51.96.0/19', tenantId: 'bench', deploymentId: 'bench-1', validFrom: new Date(0) },
-  { cidr: '2001:db8::/32', tenantId: 'bench', deploymentId: 'bench-1', validFrom: new Date(0) },
-]);
-const receivedByTenants = (r: FlowRecord) => receivedByTenant(tenants, r);
-
-/**
- * A mix like a provider's edge: 4,096 IPv4 tenant hosts, a fifth of the records IPv6, a few exporters; half the
- * records from a tenant host outwards, half from outside towards one (what a tenant receives).
- */
+/** A mix like a provider's edge: 4,096 IPv4 sources, a fifth of the records IPv6, a few exporters. */
 function workload(n: number): FlowRecord[] {
-  return outwards(n).map((r, i) => (i % 2 ? { ...r, src: r.dst, dst: r.src, srcPort: r.dstPort, dstPort: r.srcPort } : r));
-}
-
-function outwards(n: number): FlowRecord[] {
   const base = ipv4ToKey('198.51.100.0')!;
   return Array.from({ length: n }, (_, i) => ({
     source: i % 2 ? 'netflow9' : 'ipfix',
@@ -98,7 +82,7 @@ function benchCodec(records: FlowRecord[], budgetMs: number): JetstreamFigure[] 
 }
 
 /** Publishes `records` as a producer that waits for room (no drops) and resolves when every batch is acknowledged. */
-async function publishAll(opts: FlowPublisherOptions, records: FlowRecord[], rounds: number): Promise<{ ms: number; copies: number; stats: string }> {
+async function publishAll(opts: FlowPublisherOptions, records: FlowRecord[], rounds: number): Promise<{ ms: number; stats: string }> {
   const publisher = await createFlowPublisher(opts);
   const batchSize = opts.batchSize ?? 500;
   const started = performance.now();
@@ -111,14 +95,11 @@ async function publishAll(opts: FlowPublisherOptions, records: FlowRecord[], rou
   await publisher.close();
   const ms = performance.now() - started;
   const s = publisher.stats();
-  if (s.records !== records.length * rounds || s.published !== s.records + s.toDestination) throw new Error(`published ${s.published} copies of ${records.length * rounds} records`);
-  return { ms, copies: s.published, stats: `${s.batches.toLocaleString('en-US')} batches, ${(s.bytes / 1_048_576).toFixed(0)} MiB, ${(s.toDestination / s.records).toFixed(2)} of the records twice, backpressure ${s.backpressure}` };
+  if (s.published !== records.length * rounds) throw new Error(`published ${s.published} of ${records.length * rounds}`);
+  return { ms, stats: `${s.batches.toLocaleString('en-US')} batches, ${(s.bytes / 1_048_576).toFixed(0)} MiB, backpressure ${s.backpressure}` };
 }
 
-/** Record copies published for `records`: one each, plus one for each the predicate sends to the destination partitions. */
-const copiesOf = (records: FlowRecord[], toDestination: (r: FlowRecord) => boolean) => records.length + records.filter(toDestination).length;
-
-/** Two consumers (index 0 and 1 of 2) until they hold `total` record copies between them (both families). */
+/** Two consumers (index 0 and 1 of 2) until they hold `total` records between them. */
 async function consumeAll(where: FlowPublisherOptions, total: number, durableName: string) {
   let count = 0;
   let done: () => void = () => {};
@@ -128,7 +109,7 @@ async function consumeAll(where: FlowPublisherOptions, total: number, durableNam
     sum += r.bytes;
     if (++count === total) done();
   };
-  const consumers = await Promise.all([0, 1].map((index) => startFlowConsumer({ ...where, partitions: { index, of: 2 }, durableName, sink, inboundSink: sink })));
+  const consumers = await Promise.all([0, 1].map((index) => startFlowConsumer({ ...where, partitions: { index, of: 2 }, durableName, sink })));
   return {
     finished: finished.then(() => sum),
     stop: () => Promise.all(consumers.map((c) => c.stop())),
@@ -152,35 +133,26 @@ export async function benchJetstream(opts: { servers?: string; records?: number;
     return { servers, stream: `SAFEGUARD_FLOWS_BENCH_${id}`, subjectPrefix: `flows-bench-${id}`, storage };
   };
   try {
-    // Backlogs as a collector with the allocation history publishes them: what tenants receive goes out twice.
     for (const storage of ['memory', 'file'] as const) {
-      const where = { ...fresh(storage), toDestination: receivedByTenants };
-      const warmUp = await publishAll(where, records.slice(0, 20_000), 1); // JIT, connection
+      const where = fresh(storage);
+      await publishAll(where, records.slice(0, 20_000), 1); // warm-up (JIT, connection)
       const backlog = await publishAll(where, records, rounds);
       figures.push({ name: `publish a backlog, ${storage} storage`, records: total, ms: backlog.ms, recordsPerSecond: rate(total, backlog.ms), detail: `acknowledged; ${backlog.stats}` });
-      const copies = warmUp.copies + backlog.copies;
       const started = performance.now();
-      const drain = await consumeAll(where, copies, 'bench');
+      const drain = await consumeAll(where, total + 20_000, 'bench');
       await drain.finished;
       const ms = performance.now() - started;
       await drain.stop();
-      figures.push({ name: `2 consumers drain it, ${storage} storage`, records: copies, ms, recordsPerSecond: rate(copies, ms), detail: 'record copies decoded, handed to the sink, acknowledged' });
+      figures.push({ name: `2 consumers drain it, ${storage} storage`, records: total + 20_000, ms, recordsPerSecond: rate(total + 20_000, ms), detail: 'decoded, handed to the sink, acknowledged' });
     }
-    const policies: [string, (r: FlowRecord) => boolean][] = [
-      ['source partitions only', () => false],
-      ['+ what tenants receive', receivedByTenants],
-      ['+ every record', () => true],
-    ];
-    for (const [policy, toDestination] of policies) {
-      const where = { ...fresh('memory'), toDestination };
-      const live = await consumeAll(where, copiesOf(records, toDestination) * rounds, 'live');
-      const started = performance.now();
-      const published = await publishAll(where, records, rounds);
-      await live.finished;
-      const ms = performance.now() - started;
-      await live.stop();
-      figures.push({ name: `live, memory: ${policy}`, records: total, ms, recordsPerSecond: rate(total, ms), detail: `records (not copies), first publish to last consumed; publishing alone ${published.ms.toFixed(0)} ms; ${published.stats}` });
-    }
+    const where = fresh('memory');
+    const live = await consumeAll(where, total, 'live');
+    const started = performance.now();
+    const published = await publishAll(where, records, rounds);
+    await live.finished;
+    const ms = performance.now() - started;
+    await live.stop();
+    figures.push({ name: 'live: publish and 2 consumers at once, memory', records: total, ms, recordsPerSecond: rate(total, ms), detail: `first publish to last record consumed; publishing alone took ${published.ms.toFixed(0)} ms` });
   } finally {
     for (const s of streams) await jsm.streams.delete(s).catch(() => false);
     await nc.close();

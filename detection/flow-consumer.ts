@@ -1,13 +1,12 @@
-// The detector's side: two durable pull consumers per owned partition, one filtered to `<prefix>.src.<partition>` (every
-// record, by source: the sink, for the sender-keyed detectors) and one to `<prefix>.dst.<partition>` (records towards a
-// tenant, by destination: the inbound sink, for inbound DoS). A batch's records go to its sink in order, and the batch is acknowledged once the sink has returned for all of them, so a
+// The detector's side: one durable pull consumer per owned partition, each filtered to `<prefix>.<partition>`. A batch's
+// records go to the sink in order, and the batch is acknowledged once the sink has returned for all of them, so a
 // detector that dies mid-batch gets it again (at-least-once). Durable names are per partition, not per process: when
 // the number of detectors changes, a partition's new owner continues where the old one stopped.
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { FlowSink } from '../domain/flows/types';
 import { partitionsFor } from './flow-partition';
-import { DEFAULT_FLOW_STREAM, DEFAULT_FLOW_SUBJECT_PREFIX, ensureFlowStream, FLOW_FAMILIES, openConnection, partitionSubject, type FlowConnectionOptions, type FlowFamily, type FlowStreamOptions } from './flow-stream';
+import { DEFAULT_FLOW_STREAM, DEFAULT_FLOW_SUBJECT_PREFIX, ensureFlowStream, openConnection, partitionSubject, type FlowConnectionOptions, type FlowStreamOptions } from './flow-stream';
 import { decodeFlowBatch } from './record-codec';
 
 export interface FlowConsumerOptions extends FlowConnectionOptions, FlowStreamOptions {
@@ -15,29 +14,19 @@ export interface FlowConsumerOptions extends FlowConnectionOptions, FlowStreamOp
   partitions: number[] | { index: number; of: number };
   /** Partitions of the stream; taken from the stream when omitted, refused when it differs. */
   totalPartitions?: number;
-  /** Name shared by every detector of a deployment; partition p's durable consumers are `<durableName>-src-<p>` and `<durableName>-dst-<p>`. */
+  /** Name shared by every detector of a deployment; partition p's durable consumer is `<durableName>-<p>`. */
   durableName: string;
-  /** Records of the source partitions: for the sender-keyed detectors (an engine with directions 'outbound'). */
   sink: FlowSink;
-  /** Records of the destination partitions: for inbound DoS only (an engine with directions 'inbound'). */
-  inboundSink: FlowSink;
   /** Undecodable batches (dropped), sink exceptions (the record is skipped) and consumer failures (retried). Default: console.error. */
-  onError?: (err: Error, where: FlowConsumerPlace) => void;
+  onError?: (err: Error, where: { partition: number; streamSeq?: number }) => void;
   /** Where a durable consumer that does not exist yet starts: everything the stream holds (default) or new batches only. */
   deliver?: 'all' | 'new';
   /** A batch not acknowledged within this is delivered again (default 30 s). */
   ackWaitMs?: number;
   /** Batches asked for at once per partition (default 16). */
   prefetchBatches?: number;
-  /** How long a pull request waits for batches (default 1 s, the NATS client's minimum): also how long stop() may take. */
+  /** How long a pull request waits for batches (default 1 s): also how long stop() may take. */
   pollMs?: number;
-}
-
-/** Where a problem happened: the partition, which of its subject families, and the batch. */
-export interface FlowConsumerPlace {
-  partition: number;
-  family: FlowFamily;
-  streamSeq?: number;
 }
 
 export interface PartitionStats {
@@ -48,7 +37,6 @@ export interface PartitionStats {
 }
 
 export interface FlowConsumerStats {
-  /** Over both families. */
   batches: number;
   records: number;
   /** Batches delivered more than once (a previous owner stopped or died before acknowledging). */
@@ -57,9 +45,7 @@ export interface FlowConsumerStats {
   sinkErrors: number;
   /** The consumer loop of a partition failed and was started again. */
   restarts: number;
-  /** Source partitions (sink) and destination partitions (inboundSink). */
   byPartition: Record<number, PartitionStats>;
-  byDestination: Record<number, PartitionStats>;
 }
 
 export interface FlowConsumer {
@@ -77,14 +63,14 @@ const RESTART_DELAY_MS = 1_000;
 export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<FlowConsumer> {
   const stream = opts.stream ?? DEFAULT_FLOW_STREAM;
   const subjectPrefix = opts.subjectPrefix ?? DEFAULT_FLOW_SUBJECT_PREFIX;
-  const onError = opts.onError ?? ((err: Error, where: FlowConsumerPlace) => console.error(`flow consumer, partition ${where.family}.${where.partition}: ${err.message}`));
+  const onError = opts.onError ?? ((err: Error, where: { partition: number }) => console.error(`flow consumer, partition ${where.partition}: ${err.message}`));
   const prefetch = opts.prefetchBatches ?? 16;
   const pollMs = opts.pollMs ?? 1_000;
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   if (!DURABLE.test(opts.durableName)) throw new Error(`durableName ${JSON.stringify(opts.durableName)} may only hold letters, digits, '-' and '_'`);
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetchBatches must be a positive integer, got ${prefetch}`);
   if (!Number.isInteger(ackWaitMs) || ackWaitMs < 1) throw new RangeError(`ackWaitMs must be a positive integer, got ${ackWaitMs}`);
-  if (!Number.isInteger(pollMs) || pollMs < 1_000 || pollMs >= ackWaitMs) throw new RangeError(`pollMs must be an integer from 1000 to below ackWaitMs, got ${pollMs}`);
+  if (!Number.isInteger(pollMs) || pollMs < 100 || pollMs >= ackWaitMs) throw new RangeError(`pollMs must be an integer from 100 to below ackWaitMs, got ${pollMs}`);
 
   const { nc, release } = await openConnection(opts, `safeguard-detector-${opts.durableName}`);
   let total: number;
@@ -97,10 +83,10 @@ export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<Flow
       if (!Number.isInteger(p) || p < 0 || p >= total) throw new RangeError(`partition ${p} is not one of the stream's ${total} (0-${total - 1})`);
     }
     if (new Set(owned).size !== owned.length) throw new Error(`partitions ${JSON.stringify(owned)} name one twice`);
-    for (const [p, family] of owned.flatMap((p) => FLOW_FAMILIES.map((f) => [p, f] as const))) {
+    for (const p of owned) {
       await ensureDurable(jsm, stream, {
-        durable_name: durable(opts.durableName, family, p),
-        filter_subject: partitionSubject(subjectPrefix, family, p),
+        durable_name: `${opts.durableName}-${p}`,
+        filter_subject: partitionSubject(subjectPrefix, p),
         ack_policy: 'explicit',
         deliver_policy: opts.deliver ?? 'all',
         ack_wait: nanos(ackWaitMs),
@@ -114,36 +100,31 @@ export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<Flow
   }
 
   const js = jetstream(nc);
-  const stats: FlowConsumerStats = { batches: 0, records: 0, redelivered: 0, decodeErrors: 0, sinkErrors: 0, restarts: 0, byPartition: {}, byDestination: {} };
-  for (const p of owned) {
-    stats.byPartition[p] = { batches: 0, records: 0, lastSeq: 0 };
-    stats.byDestination[p] = { batches: 0, records: 0, lastSeq: 0 };
-  }
-  const sinks: Record<FlowFamily, FlowSink> = { src: opts.sink, dst: opts.inboundSink };
+  const stats: FlowConsumerStats = { batches: 0, records: 0, redelivered: 0, decodeErrors: 0, sinkErrors: 0, restarts: 0, byPartition: {} };
+  for (const p of owned) stats.byPartition[p] = { batches: 0, records: 0, lastSeq: 0 };
   let stopping = false;
   let wake: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (wake = resolve));
 
-  const handle = (partition: number, family: FlowFamily, m: JsMsg): void => {
-    const part = (family === 'src' ? stats.byPartition : stats.byDestination)[partition]!;
-    const sink = sinks[family];
+  const handle = (partition: number, m: JsMsg): void => {
+    const part = stats.byPartition[partition]!;
     let records;
     try {
       records = decodeFlowBatch(m.data);
     } catch (err) {
       // A batch that cannot be read now never will: redelivering it would only block the partition.
       stats.decodeErrors++;
-      onError(err instanceof Error ? err : new Error(String(err)), { partition, family, streamSeq: m.seq });
+      onError(err instanceof Error ? err : new Error(String(err)), { partition, streamSeq: m.seq });
       m.term();
       return;
     }
     if (m.redelivered) stats.redelivered++;
     for (const record of records) {
       try {
-        sink(record);
+        opts.sink(record);
       } catch (err) {
         stats.sinkErrors++;
-        onError(err instanceof Error ? err : new Error(String(err)), { partition, family, streamSeq: m.seq });
+        onError(err instanceof Error ? err : new Error(String(err)), { partition, streamSeq: m.seq });
       }
     }
     m.ack();
@@ -156,24 +137,24 @@ export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<Flow
 
   // One pull request at a time per partition, each ending by itself (full or expired): on stop nothing is left that the
   // server sent and nobody read, which would come back only after ackWaitMs, too late for the detectors' windows.
-  const run = async (partition: number, family: FlowFamily): Promise<void> => {
-    const name = durable(opts.durableName, family, partition);
+  const run = async (partition: number): Promise<void> => {
+    const name = `${opts.durableName}-${partition}`;
     while (!stopping) {
       try {
         const consumer = await js.consumers.get(stream, name);
         while (!stopping) {
           const messages = await consumer.fetch({ max_messages: prefetch, expires: pollMs });
-          for await (const m of messages) handle(partition, family, m);
+          for await (const m of messages) handle(partition, m);
         }
       } catch (err) {
         if (stopping) return;
         stats.restarts++;
-        onError(new Error(`consumer ${name} failed, starting again: ${err instanceof Error ? err.message : String(err)}`), { partition, family });
+        onError(new Error(`consumer ${name} failed, starting again: ${err instanceof Error ? err.message : String(err)}`), { partition });
         await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS).unref())]);
       }
     }
   };
-  const loops = owned.flatMap((p) => FLOW_FAMILIES.map((f) => run(p, f)));
+  const loops = owned.map((p) => run(p));
 
   let stopping_: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -189,14 +170,9 @@ export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<Flow
     partitions: owned,
     totalPartitions: total,
     stop: () => (stopping_ ??= stop()),
-    stats: () => ({ ...stats, byPartition: copyPartitions(stats.byPartition), byDestination: copyPartitions(stats.byDestination) }),
+    stats: () => ({ ...stats, byPartition: Object.fromEntries(Object.entries(stats.byPartition).map(([k, v]) => [k, { ...v }])) }),
   };
 }
-
-/** The durable consumer of one partition's subject family: named per partition, so a new owner continues where the old stopped. */
-export const durable = (durableName: string, family: FlowFamily, partition: number) => `${durableName}-${family}-${partition}`;
-
-const copyPartitions = (byPartition: Record<number, PartitionStats>) => Object.fromEntries(Object.entries(byPartition).map(([k, v]) => [k, { ...v }]));
 
 /** Creates the durable consumer, or checks an existing one reads the same partition and brings its timing up to date. */
 async function ensureDurable(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig> & { durable_name: string; filter_subject: string }): Promise<void> {

@@ -1,6 +1,5 @@
 // Which partition a flow record belongs to, and which partitions a detector process owns. Every record of one source
-// address goes to one source partition, and every record towards one tenant address to one destination partition of
-// the same number, so one detector holds all of that host's state. The hash is part of the wire contract:
+// address goes to one partition, so one detector holds all of that host's state. The hash is part of the wire contract:
 // a collector written in another language must compute the same, and changing it moves every host to another detector.
 import type { FlowRecord, IpKey } from '../domain/flows/types';
 
@@ -37,14 +36,9 @@ export function partitionOf(key: IpKey, partitions: number): number {
   return addressHash(key) % partitions;
 }
 
-/** The source partition a record is published to: by its source address. */
+/** The partition a record is published to: by its source address. */
 export function flowPartition(record: FlowRecord, partitions: number): number {
   return addressHash(record.src) % partitions;
-}
-
-/** The destination partition a record towards a tenant is also published to: the same hash, of its destination. */
-export function flowDestinationPartition(record: FlowRecord, partitions: number): number {
-  return addressHash(record.dst) % partitions;
 }
 
 export function checkPartitionCount(partitions: number): void {

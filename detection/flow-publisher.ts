@@ -1,13 +1,13 @@
-// The collector's side: each record is encoded into the open batch of its source partition as it arrives, and a record
-// towards a tenant also into the batch of its destination partition, so the caller may reuse its record object; full
-// batches are published to `<prefix>.src.<partition>` or `<prefix>.dst.<partition>` with JetStream acknowledgements. The sink never blocks (a UDP socket cannot wait), so memory is bounded instead: at most
-// maxPendingRecords record copies accepted and not yet acknowledged (open, queued or in flight, at most maxInFlight batches
+// The collector's side: each record is encoded into the open batch of its partition (by source address) as it
+// arrives, so the caller may reuse its record object; full batches are published to `<prefix>.<partition>` with
+// JetStream acknowledgements. The sink never blocks (a UDP socket cannot wait), so memory is bounded instead: at most
+// maxPendingRecords records accepted and not yet acknowledged (open, queued or in flight, at most maxInFlight batches
 // on the wire); past that, records are dropped and counted. A producer that can wait awaits writable() and loses none.
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { nuid } from '@nats-io/transport-node';
-import type { FlowRecord, FlowSink } from '../domain/flows/types';
-import { checkPartitionCount, flowDestinationPartition, flowPartition } from './flow-partition';
-import { DEFAULT_FLOW_PARTITIONS, DEFAULT_FLOW_STREAM, DEFAULT_FLOW_SUBJECT_PREFIX, ensureFlowStream, openConnection, partitionSubject, type FlowConnectionOptions, type FlowFamily, type FlowStreamOptions } from './flow-stream';
+import type { FlowSink } from '../domain/flows/types';
+import { checkPartitionCount, flowPartition } from './flow-partition';
+import { DEFAULT_FLOW_PARTITIONS, DEFAULT_FLOW_STREAM, DEFAULT_FLOW_SUBJECT_PREFIX, ensureFlowStream, openConnection, partitionSubject, type FlowConnectionOptions, type FlowStreamOptions } from './flow-stream';
 import { FlowBatchBuilder, FlowBatchEncoder } from './record-codec';
 
 export interface FlowPublisherOptions extends FlowConnectionOptions, FlowStreamOptions {
@@ -19,12 +19,7 @@ export interface FlowPublisherOptions extends FlowConnectionOptions, FlowStreamO
   maxDelayMs?: number;
   /** Batches published and not yet acknowledged (default 64). */
   maxInFlight?: number;
-  /**
-   * Which records also go to the destination partitions, where inbound DoS is counted: those a tenant address receives
-   * (`receivedByTenant` with the allocation history). Default every record: always correct, at twice the traffic.
-   */
-  toDestination?: (record: FlowRecord) => boolean;
-  /** Record copies accepted and not yet acknowledged (default 200,000, about 16 MB encoded); the sink drops records past this. */
+  /** Records accepted and not yet acknowledged (default 200,000, about 16 MB encoded); the sink drops records past this. */
   maxPendingRecords?: number;
   /** How long one publish waits for its acknowledgement (default 5 s). */
   publishTimeoutMs?: number;
@@ -37,8 +32,6 @@ export interface FlowPublisherOptions extends FlowConnectionOptions, FlowStreamO
 export interface FlowPublisherStats {
   /** Records accepted by the sink. */
   records: number;
-  /** Of those, records also sent to the destination partitions. The counts below are of copies: such a record is two. */
-  toDestination: number;
   /** Records refused because the codec cannot carry them (bad port, non-canonical IPv6, ...). */
   invalid: number;
   /** Batches and records the server acknowledged, and their payload bytes. */
@@ -53,7 +46,7 @@ export interface FlowPublisherStats {
   failedRecords: number;
   /** Batches that had to wait for an in-flight slot: the server or network is slower than the input. */
   backpressure: number;
-  /** Records (not copies) dropped because maxPendingRecords were pending (or the sink was called after close). */
+  /** Records dropped because maxPendingRecords were pending (or the sink was called after close). */
   dropped: number;
   /** Records accepted and not yet acknowledged or given up. */
   pending: number;
@@ -69,7 +62,7 @@ export interface FlowPublisher {
   partitions: number;
   /** Sends every buffered record and resolves once each batch so far is acknowledged or given up. */
   flush(): Promise<void>;
-  /** Resolves when at least batchSize more records (both copies) fit: a producer that awaits it every batchSize records drops none. */
+  /** Resolves when at least batchSize more records fit: a producer that awaits it every batchSize records drops none. */
   writable(): Promise<void>;
   /** Flushes, then lets go of the connection (drained if it is ours). */
   close(): Promise<void>;
@@ -78,7 +71,7 @@ export interface FlowPublisher {
 
 interface Batch {
   id: string;
-  subject: string;
+  partition: number;
   payload: Uint8Array;
   records: number;
 }
@@ -99,8 +92,7 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
   const onError = opts.onError ?? ((err: Error) => console.error(`flow publisher: ${err.message}`));
   checkPartitionCount(opts.partitions ?? DEFAULT_FLOW_PARTITIONS);
   if (batchSize > MAX_BATCH_SIZE) throw new RangeError(`batchSize must be at most ${MAX_BATCH_SIZE} (a batch must fit one NATS message), got ${batchSize}`);
-  // writable() promises room for batchSize records of two copies each.
-  for (const [name, value, min] of [['batchSize', batchSize, 1], ['maxDelayMs', maxDelayMs, 0], ['maxInFlight', maxInFlight, 1], ['maxPendingRecords', maxPending, 2 * batchSize], ['publishRetries', retries, 0], ['publishTimeoutMs', timeout, 1]] as const) {
+  for (const [name, value, min] of [['batchSize', batchSize, 1], ['maxDelayMs', maxDelayMs, 0], ['maxInFlight', maxInFlight, 1], ['maxPendingRecords', maxPending, batchSize], ['publishRetries', retries, 0], ['publishTimeoutMs', timeout, 1]] as const) {
     if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer of at least ${min}, got ${value}`);
   }
 
@@ -120,11 +112,8 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
   const publisherId = nuid.next();
   let batchSeq = 0;
 
-  const toDestination = opts.toDestination ?? (() => true);
-  const stats: FlowPublisherStats = { records: 0, toDestination: 0, invalid: 0, batches: 0, published: 0, bytes: 0, duplicates: 0, retries: 0, failedBatches: 0, failedRecords: 0, backpressure: 0, dropped: 0, pending: 0, inFlight: 0, queued: 0, buffered: 0 };
-  // Source partitions first, then destination partitions: builder `p` is src.p, builder `partitions + p` is dst.p.
-  const builders = Array.from({ length: 2 * partitions }, () => new FlowBatchBuilder(encoder, batchSize));
-  const subjects = (['src', 'dst'] as FlowFamily[]).flatMap((family) => Array.from({ length: partitions }, (_, p) => partitionSubject(subjectPrefix, family, p)));
+  const stats: FlowPublisherStats = { records: 0, invalid: 0, batches: 0, published: 0, bytes: 0, duplicates: 0, retries: 0, failedBatches: 0, failedRecords: 0, backpressure: 0, dropped: 0, pending: 0, inFlight: 0, queued: 0, buffered: 0 };
+  const builders = Array.from({ length: partitions }, () => new FlowBatchBuilder(encoder, batchSize));
   const queue: Batch[] = [];
   let idleWaiters: (() => void)[] = [];
   let roomWaiters: (() => void)[] = [];
@@ -136,7 +125,7 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
   const noisy = (count: number) => count <= 10 || count % 10_000 === 0;
 
   const settle = () => {
-    if (stats.pending + 2 * batchSize <= maxPending && roomWaiters.length > 0) {
+    if (stats.pending + batchSize <= maxPending && roomWaiters.length > 0) {
       const waiters = roomWaiters;
       roomWaiters = [];
       for (const w of waiters) w();
@@ -150,7 +139,7 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
 
   const send = (batch: Batch, attempt: number): void => {
     stats.inFlight++;
-    js.publish(batch.subject, batch.payload, { msgID: batch.id, timeout })
+    js.publish(partitionSubject(subjectPrefix, batch.partition), batch.payload, { msgID: batch.id, timeout })
       .then((ack) => {
         if (ack.duplicate) stats.duplicates++;
         stats.batches++;
@@ -174,7 +163,7 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
         stats.pending -= batch.records;
         stats.failedBatches++;
         stats.failedRecords += batch.records;
-        onError(new Error(`publishing ${batch.records} records to ${batch.subject} failed after ${attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`));
+        onError(new Error(`publishing ${batch.records} records to ${partitionSubject(subjectPrefix, batch.partition)} failed after ${attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`));
         pump();
       });
   };
@@ -185,63 +174,50 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
     settle();
   };
 
-  /** Closes builder `b`'s open batch and queues it. */
-  const take = (b: number): void => {
-    const builder = builders[b]!;
+  /** Closes the partition's open batch and queues it. */
+  const take = (partition: number): void => {
+    const builder = builders[partition]!;
     const records = builder.count;
     if (records === 0) return;
     stats.buffered -= records;
     if (stats.inFlight + queue.length >= maxInFlight) stats.backpressure++;
-    queue.push({ id: `${publisherId}-${++batchSeq}`, subject: subjects[b]!, payload: builder.finish(), records });
+    queue.push({ id: `${publisherId}-${++batchSeq}`, partition, payload: builder.finish(), records });
   };
 
   const flushBuffers = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    for (let b = 0; b < builders.length; b++) take(b);
+    for (let p = 0; p < partitions; p++) take(p);
     pump();
   };
 
-  /** One copy of the record into builder `b`; a full batch leaves at once. */
-  const add = (b: number, record: FlowRecord): void => {
-    const builder = builders[b]!;
-    if (builder.count > 0 && builder.sizeWith(record) > payloadLimit) take(b);
-    // A full exporter table closes the batch; the record starts the next one.
-    if (!builder.add(record)) {
-      take(b);
-      builder.add(record);
-    }
-    stats.pending++;
-    stats.buffered++;
-    if (builder.count >= batchSize) {
-      take(b);
-      pump();
-    }
-  };
-
-  const drop = (): void => {
-    stats.dropped++;
-    if (!closed && noisy(stats.dropped)) onError(new Error(`${maxPending} records are waiting for the server: dropping records (${stats.dropped} so far)`));
-  };
-
   const sink: FlowSink = (record) => {
-    if (closed || stats.pending >= maxPending) return drop();
+    if (closed || stats.pending >= maxPending) {
+      stats.dropped++;
+      if (!closed && noisy(stats.dropped)) onError(new Error(`${maxPending} records are waiting for the server: dropping records (${stats.dropped} so far)`));
+      return;
+    }
     const problem = encoder.check(record);
     if (problem) {
       stats.invalid++;
       if (noisy(stats.invalid)) onError(new Error(`flow record refused (${stats.invalid} so far): ${problem}`));
       return;
     }
-    const received = toDestination(record);
-    // Both copies or neither: a record missing from one family would skew that side's counts.
-    if (received && stats.pending + 2 > maxPending) return drop();
-    add(flowPartition(record, partitions), record);
-    if (received) {
-      add(partitions + flowDestinationPartition(record, partitions), record);
-      stats.toDestination++;
+    const p = flowPartition(record, partitions);
+    const builder = builders[p]!;
+    if (builder.count > 0 && builder.sizeWith(record) > payloadLimit) take(p);
+    // A full exporter table closes the batch; the record starts the next one.
+    if (!builder.add(record)) {
+      take(p);
+      builder.add(record);
     }
     stats.records++;
-    if (!timer && stats.buffered > 0) {
+    stats.pending++;
+    stats.buffered++;
+    if (builder.count >= batchSize) {
+      take(p);
+      pump();
+    } else if (!timer) {
       timer = setTimeout(flushBuffers, maxDelayMs);
       timer.unref();
     }
@@ -258,7 +234,7 @@ export async function createFlowPublisher(opts: FlowPublisherOptions): Promise<F
     partitions,
     flush,
     writable: () => {
-      if (stats.pending + 2 * batchSize <= maxPending) return Promise.resolve();
+      if (stats.pending + batchSize <= maxPending) return Promise.resolve();
       // The producer waits for room: partly filled buffers are all that could make it, so send them now, not after maxDelayMs.
       if (stats.buffered > 0) flushBuffers();
       return new Promise<void>((resolve) => roomWaiters.push(resolve));

@@ -1,8 +1,7 @@
-// The JetStream stream that carries flow batches between collectors and detectors: two subject families, every record
-// by source address (`<prefix>.src.<partition>`) and records towards a tenant by destination (`<prefix>.dst.<partition>`),
-// limits retention (old batches age out whether or not anyone read them), and the partition count written into the
-// stream's description so a publisher or consumer configured with another count is refused instead of silently
-// splitting a host's records between two detectors.
+// The JetStream stream that carries flow batches between collectors and detectors: one subject per partition
+// (`<prefix>.<partition>`), limits retention (old batches age out whether or not anyone read them), and the partition
+// count written into the stream's description so a publisher or consumer configured with another count is refused
+// instead of silently splitting a host's records between two detectors.
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { checkPartitionCount } from './flow-partition';
@@ -44,17 +43,9 @@ export function checkStreamNames(stream: string, subjectPrefix: string): void {
   if (!subjectPrefix.split('.').every((t) => TOKEN.test(t))) throw new Error(`subject prefix ${JSON.stringify(subjectPrefix)} must be dot-separated tokens of letters, digits, '-' and '_'`);
 }
 
-/**
- * `src`: every record, by source address; it drives the sender-keyed detectors. `dst`: records towards a tenant
- * address, by destination; it drives inbound DoS only.
- */
-export type FlowFamily = 'src' | 'dst';
-export const FLOW_FAMILIES: readonly FlowFamily[] = ['src', 'dst'];
+export const partitionSubject = (subjectPrefix: string, partition: number) => `${subjectPrefix}.${partition}`;
 
-export const partitionSubject = (subjectPrefix: string, family: FlowFamily, partition: number) => `${subjectPrefix}.${family}.${partition}`;
-
-const streamDescription = (subjectPrefix: string, partitions: number) =>
-  `Safeguard flow record batches; subjects ${subjectPrefix}.src.<partition> (every record, by source address) and ${subjectPrefix}.dst.<partition> (records towards a tenant, by destination); partitions=${partitions}`;
+const streamDescription = (subjectPrefix: string, partitions: number) => `Safeguard flow record batches by source address; subjects ${subjectPrefix}.<partition>; partitions=${partitions}`;
 
 /** The partition count a stream was created with, if it was created by us. */
 export function streamPartitions(info: StreamInfo): number | undefined {
@@ -72,7 +63,7 @@ export async function ensureFlowStream(jsm: JetStreamManager, opts: FlowStreamOp
   const subjectPrefix = opts.subjectPrefix ?? DEFAULT_FLOW_SUBJECT_PREFIX;
   checkStreamNames(stream, subjectPrefix);
   if (opts.partitions !== undefined) checkPartitionCount(opts.partitions);
-  const wanted = FLOW_FAMILIES.map((f) => `${subjectPrefix}.${f}.*`);
+  const wanted = `${subjectPrefix}.*`;
   let info: StreamInfo;
   try {
     info = await jsm.streams.info(stream);
@@ -83,7 +74,7 @@ export async function ensureFlowStream(jsm: JetStreamManager, opts: FlowStreamOp
       await jsm.streams.add({
         name: stream,
         description: streamDescription(subjectPrefix, partitions),
-        subjects: wanted,
+        subjects: [wanted],
         retention: 'limits',
         discard: 'old',
         storage: opts.storage ?? 'file',
@@ -99,14 +90,8 @@ export async function ensureFlowStream(jsm: JetStreamManager, opts: FlowStreamOp
       info = await jsm.streams.info(stream);
     }
   }
-  const subjects = info.config.subjects ?? [];
-  if (subjects.includes(`${subjectPrefix}.*`)) {
-    // Made by a Safeguard that partitioned by source only: its detectors count inbound DoS on source partitions, ours on
-    // destination partitions, so the two must never share a stream (old processes refuse ours the same way).
-    throw new Error(`stream ${stream} carries ${subjectPrefix}.<partition> only, the layout of an older Safeguard without destination partitions: give this version a new stream (FLOWS_STREAM), or delete the old one once its detectors have drained it`);
-  }
-  if (!wanted.every((w) => subjects.includes(w))) {
-    throw new Error(`stream ${stream} exists with subjects ${JSON.stringify(subjects)}, not ${JSON.stringify(wanted)}: pick another stream or subject prefix`);
+  if (!info.config.subjects?.includes(wanted)) {
+    throw new Error(`stream ${stream} exists with subjects ${JSON.stringify(info.config.subjects)}, not ${wanted}: pick another stream or subject prefix`);
   }
   const existing = streamPartitions(info);
   if (existing === undefined) {

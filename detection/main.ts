@@ -1,12 +1,10 @@
 // The detector process: `npm run detector`. Listens for NetFlow v5/v9 and IPFIX on FLOW_UDP_PORT, scores flows per
 // tenant host and hands findings to intake. `npm start` runs the same pipeline inside the stack. With FLOWS_NATS_URL
-// set, collectors publish decoded records to JetStream partitioned by source address, and records towards a tenant by
-// destination as well, and detectors consume their partitions of both (FLOWS_ROLE, DETECTOR_INDEX/DETECTOR_COUNT;
-// docs/scale-out.md).
+// set, collectors publish decoded records to JetStream partitioned by source address and detectors consume their
+// partitions (FLOWS_ROLE, DETECTOR_INDEX/DETECTOR_COUNT; docs/scale-out.md).
 import { createFlowPublisher, startFlowConsumer, type FlowConsumer, type FlowPublisher } from './jetstream';
 import { loadThresholds } from '../cli/flows-detect';
-import { receivedByTenant } from '../domain/detection';
-import { startDetector, watchAllocations } from './runtime';
+import { startDetector } from './runtime';
 import { config } from '../lib/config';
 import { db } from '../lib/db';
 import { childLogger } from '../lib/log';
@@ -25,13 +23,8 @@ if (collects && c.FLOW_UDP_PORT === 0) {
 // Thresholds per tenant and host group: read once at start; restart the detector to apply a change.
 const thresholds = c.DETECTION_THRESHOLDS ? await loadThresholds(c.DETECTION_THRESHOLDS) : undefined;
 const stream = { servers, stream: c.FLOWS_STREAM, name: c.DETECTOR_NAME };
-// One allocation history for the engines and the publisher, which sends to the destination partitions only records a
-// tenant receives: the rest would be read there and ignored.
-const allocations = await watchAllocations(db(), log);
 let publisher: FlowPublisher | undefined;
-if (servers && collects) {
-  publisher = await createFlowPublisher({ ...stream, partitions: c.FLOWS_PARTITIONS, toDestination: (r) => receivedByTenant(allocations.resolver, r) });
-}
+if (servers && collects) publisher = await createFlowPublisher({ ...stream, partitions: c.FLOWS_PARTITIONS });
 const detector = await startDetector({
   db: db(),
   temporal: getTemporalClient,
@@ -40,20 +33,17 @@ const detector = await startDetector({
   name: c.DETECTOR_NAME,
   log,
   engine: { thresholds },
-  allocations,
-  partitioned: Boolean(servers && detects),
   // Scaled out, a collector only decodes and publishes; the detectors owning the partitions score.
   forward: publisher?.sink,
 });
 let consumer: FlowConsumer | undefined;
-if (servers && detects && detector.inboundSink) {
+if (servers && detects) {
   consumer = await startFlowConsumer({
     ...stream,
     partitions: { index: c.DETECTOR_INDEX, of: c.DETECTOR_COUNT },
     totalPartitions: c.FLOWS_PARTITIONS,
     durableName: c.FLOWS_DURABLE,
     sink: detector.sink,
-    inboundSink: detector.inboundSink,
     onError: (err, where) => log.warn({ err, ...where }, 'flow batch problem'),
   });
   log.info({ index: c.DETECTOR_INDEX, of: c.DETECTOR_COUNT, stream: c.FLOWS_STREAM }, 'consuming flow partitions');
@@ -62,7 +52,6 @@ const stop = async () => {
   await consumer?.stop();
   await publisher?.close();
   await detector.stop();
-  allocations.stop();
   await db().$disconnect();
   log.info(detector.stats(), 'detector stopped');
   process.exit(0);

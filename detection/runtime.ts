@@ -2,14 +2,13 @@
 // (per tenant host, with the allocation history deciding who holds which address) → findings into intake, where
 // they open or feed the abuse case of the deployment (signal-with-start), so a burst of alerts becomes one case.
 // Inbound DoS is not abuse by the victim: its tenant gets a warning email instead. Per-minute traffic and top
-// talkers go to FlowMinute for the console's detections page. Fed from JetStream (`partitioned`), the senders' and the
-// receivers' sides arrive apart and are scored by two engines (docs/scale-out.md).
+// talkers go to FlowMinute for the console's detections page.
 import dgram from 'node:dgram';
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
-import { AllocationIndex, DetectionEngine, toDetectionInput, type AllocationEntry, type DetectionEngineOptions, type EngineDirections, type EngineStats, type Finding, type TenantResolver } from '../domain/detection';
+import { AllocationIndex, DetectionEngine, toDetectionInput, type AllocationEntry, type DetectionEngineOptions, type Finding } from '../domain/detection';
 import { errorCount, NetflowDecoder } from '../domain/flows/netflow';
 import { ipKeyToString, type FlowRecord, type FlowSink, type IpKey } from '../domain/flows/types';
 import type { Db } from '../lib/db';
@@ -27,17 +26,9 @@ export interface DetectorOptions {
   name?: string;
   mailer?: Transporter;
   log: Logger;
-  engine?: Omit<DetectionEngineOptions, 'resolver' | 'onFinding' | 'directions'>;
-  /** The allocation history to use (shared with a collector's publisher); default: one of its own, read every allocationsRefreshMs. */
-  allocations?: WatchedAllocations;
+  engine?: Omit<DetectionEngineOptions, 'resolver' | 'onFinding'>;
   /** How often the allocation history is read again. */
   allocationsRefreshMs?: number;
-  /**
-   * Records come from JetStream partitions: `sink` gets the source partitions and scores only what senders do,
-   * `inboundSink` the destination partitions and scores only inbound DoS, each side in its own engine. Without it,
-   * `sink` scores both sides of every record in one engine.
-   */
-  partitioned?: boolean;
   /** Top talkers kept per minute. */
   topTalkers?: number;
   /** Where decoded UDP records go instead of this process's detectors (a JetStream publisher on a collector). */
@@ -47,8 +38,6 @@ export interface DetectorOptions {
 export interface DetectorStats {
   datagrams: number;
   records: number;
-  /** Partitioned: records of the destination partitions (second copies, not in `records` or FlowMinute). */
-  inboundRecords: number;
   decodeErrors: number;
   findingsOpened: number;
   findingsSubmitted: number;
@@ -59,12 +48,9 @@ export interface DetectorStats {
 export interface Detector {
   /** The bound UDP addresses (port 0 picks one). */
   addresses: { port: number; family: string }[];
-  /** Feeds records directly (flow logs, the NATS consumer's source partitions): the same path as decoded datagrams. */
+  /** Feeds records directly (flow logs, the NATS consumer): the same path as decoded datagrams. */
   sink: FlowSink;
-  /** Partitioned only: records of the destination partitions, for inbound DoS. */
-  inboundSink?: FlowSink;
-  /** The engine's counts; partitioned, the sum of both engines'. */
-  stats(): DetectorStats & { engine: EngineStats };
+  stats(): DetectorStats & { engine: ReturnType<DetectionEngine['stats']> };
   /** Waits until every finding so far has been handed to intake. */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -82,24 +68,6 @@ export async function loadAllocations(db: Db): Promise<AllocationEntry[]> {
     ...(r.hostGroup ? { hostGroup: r.hostGroup } : {}),
   }));
 }
-
-/** The allocation history, read again every refreshMs; a failed read keeps the last one. */
-export interface WatchedAllocations {
-  resolver: TenantResolver;
-  stop(): void;
-}
-
-export async function watchAllocations(db: Db, log: Logger, refreshMs = 60_000): Promise<WatchedAllocations> {
-  let index = new AllocationIndex(await loadAllocations(db));
-  const refresh = setInterval(() => {
-    loadAllocations(db)
-      .then((entries) => (index = new AllocationIndex(entries)))
-      .catch((err: unknown) => log.warn({ err }, 'reloading the allocation history failed; keeping the last one'));
-  }, refreshMs);
-  return { resolver: { lookup: (ip: IpKey, at: number) => index.lookup(ip, at) }, stop: () => clearInterval(refresh) };
-}
-
-const sumStats = (a: EngineStats, b: EngineStats): EngineStats => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + b[k as keyof EngineStats]])) as unknown as EngineStats;
 
 /** One minute of traffic: totals and the heaviest senders (bounded: new senders past the cap are not tracked). */
 class MinuteStats {
@@ -128,9 +96,9 @@ class MinuteStats {
 export async function startDetector(opts: DetectorOptions): Promise<Detector> {
   const { db, log } = opts;
   const name = opts.name ?? `${os.hostname()}:${process.pid}`;
-  const counters: DetectorStats = { datagrams: 0, records: 0, inboundRecords: 0, decodeErrors: 0, findingsOpened: 0, findingsSubmitted: 0, submitFailures: 0, warningsSent: 0 };
-  const allocations = opts.allocations ?? (await watchAllocations(db, log, opts.allocationsRefreshMs));
-  const { resolver } = allocations;
+  const counters: DetectorStats = { datagrams: 0, records: 0, decodeErrors: 0, findingsOpened: 0, findingsSubmitted: 0, submitFailures: 0, warningsSent: 0 };
+  let index = new AllocationIndex(await loadAllocations(db));
+  const resolver = { lookup: (ip: IpKey, at: number) => index.lookup(ip, at) };
 
   // Findings leave the hot path through a queue; a slow database or Temporal never stalls the UDP socket.
   const queue: Finding[] = [];
@@ -165,34 +133,23 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
     }));
 
   let minute = new MinuteStats(Math.floor(Date.now() / 60_000), opts.topTalkers ?? 10_000);
-  const newEngine = (directions: EngineDirections) =>
-    new DetectionEngine({
-      ...opts.engine,
-      directions,
-      resolver,
-      onFinding: (finding, phase) => {
-        if (phase !== 'open') return;
-        counters.findingsOpened++;
-        minute.findings++;
-        queue.push(finding);
-        void pump();
-      },
-    });
-  const engine = newEngine(opts.partitioned ? 'outbound' : 'both');
-  const inboundEngine = opts.partitioned ? newEngine('inbound') : undefined;
-  const engines = inboundEngine ? [engine, inboundEngine] : [engine];
+  const engine = new DetectionEngine({
+    ...opts.engine,
+    resolver,
+    onFinding: (finding, phase) => {
+      if (phase !== 'open') return;
+      counters.findingsOpened++;
+      minute.findings++;
+      queue.push(finding);
+      void pump();
+    },
+  });
 
   const sink: FlowSink = (r) => {
     counters.records++;
     minute.add(r);
     engine.push(r);
   };
-  const inboundSink: FlowSink | undefined =
-    inboundEngine &&
-    ((r) => {
-      counters.inboundRecords++;
-      inboundEngine.push(r);
-    });
 
   const decoder = new NetflowDecoder();
   const udpSink = opts.forward ?? sink;
@@ -225,7 +182,7 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
     const top = [...m.talkers.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 20);
     const at = m.minute * 60_000;
     const topTalkers = top.map(([ip, t]) => {
-      const held = resolver.lookup(ip, at);
+      const held = index.lookup(ip, at);
       return { ip: ipKeyToString(ip), ...t, ...(held ? { tenantId: held.tenantId, deploymentId: held.deploymentId } : {}) };
     });
     const data = { records: BigInt(m.records), packets: BigInt(Math.round(m.packets)), bytes: BigInt(Math.round(m.bytes)), findings: m.findings, topTalkers };
@@ -235,7 +192,7 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
   // Time passes for the engine even without traffic (windows close, idle hosts are forgotten), and minutes roll over.
   const tick = setInterval(() => {
     const now = Date.now();
-    for (const e of engines) e.flush(now);
+    engine.flush(now);
     const current = Math.floor(now / 60_000);
     if (current !== minute.minute) {
       const done = minute;
@@ -243,22 +200,26 @@ export async function startDetector(opts: DetectorOptions): Promise<Detector> {
       writeMinute(done).catch((err: unknown) => log.warn({ err }, 'writing flow statistics failed'));
     }
   }, 1_000);
+  const refresh = setInterval(() => {
+    loadAllocations(db)
+      .then((entries) => (index = new AllocationIndex(entries)))
+      .catch((err: unknown) => log.warn({ err }, 'reloading the allocation history failed; keeping the last one'));
+  }, opts.allocationsRefreshMs ?? 60_000);
 
   log.info({ addresses, name }, 'flow collector listening');
   return {
     addresses,
     sink,
-    ...(inboundSink ? { inboundSink } : {}),
-    stats: () => ({ ...counters, decodeErrors: errorCount(decoder.stats), engine: engines.map((e) => e.stats()).reduce(sumStats) }),
+    stats: () => ({ ...counters, decodeErrors: errorCount(decoder.stats), engine: engine.stats() }),
     drain: async () => {
       while (queue.length > 0) await pump();
       await draining;
     },
     async stop() {
       clearInterval(tick);
-      if (!opts.allocations) allocations.stop();
+      clearInterval(refresh);
       await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      for (const e of engines) e.flush(Date.now() + 24 * 3_600_000);
+      engine.flush(Date.now() + 24 * 3_600_000);
       while (queue.length > 0) await pump();
       await draining;
       await writeMinute(minute).catch((err: unknown) => log.warn({ err }, 'writing flow statistics failed'));

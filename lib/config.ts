@@ -89,10 +89,8 @@ const schema = z.object({
   FLOWS_NATS_URL: optionalString,
   /** collector: UDP → JetStream; detector: JetStream → detectors; all: both in this process. */
   FLOWS_ROLE: z.enum(['collector', 'detector', 'all']).default('all'),
-  /** The JetStream stream: subjects flows.src.<p> (every record, by source) and flows.dst.<p> (records a tenant receives, by destination). */
   FLOWS_STREAM: z.string().default('SAFEGUARD_FLOWS'),
   FLOWS_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
-  /** Durable consumer name prefix, the same in every detector: <name>-src-<p> and <name>-dst-<p> per partition. */
   FLOWS_DURABLE: z.string().default('safeguard-detector'),
   /** This detector's place among DETECTOR_COUNT detectors: it owns every DETECTOR_COUNT-th partition. */
   DETECTOR_INDEX: z.coerce.number().int().min(0).default(0),

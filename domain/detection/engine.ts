@@ -26,15 +26,7 @@ export interface DetectionEngineOptions {
   onFinding?: FindingListener;
   /** Room for this many hosts from the start (the pool grows by half when full). */
   expectedHosts?: number;
-  /**
-   * Which side of a record this engine scores (default both). Scaled out (docs/scale-out.md), records partitioned by
-   * source feed an `outbound` engine and records partitioned by destination an `inbound` one, so each host's state
-   * still lives in exactly one place and nothing is counted twice.
-   */
-  directions?: EngineDirections;
 }
-
-export type EngineDirections = 'both' | 'outbound' | 'inbound';
 
 export interface EngineStats {
   records: number;
@@ -62,19 +54,6 @@ const TICK_MS = 1_000;
 const SWEEP_MS = 10 * 60_000;
 const OPEN_MASK = ~(FLAG.OPEN - 1);
 
-/**
- * Whether the engine would score a record on its receiving side (inbound DoS): the destination is held by a tenant
- * other than the source's at the record's end. A publisher uses it to send only those records to the destination
- * partitions; an engine without a resolver treats every destination as monitored.
- */
-export function receivedByTenant(resolver: TenantResolver | undefined, r: FlowRecord): boolean {
-  if (!resolver) return true;
-  const dst = resolver.lookup(r.dst, r.end);
-  if (!dst) return false;
-  const src = resolver.lookup(r.src, r.end);
-  return src === undefined || src.tenantId !== dst.tenantId;
-}
-
 export class DetectionEngine {
   readonly settings: DetectionSettings;
   readonly sink: FlowSink = (r) => this.push(r);
@@ -82,8 +61,6 @@ export class DetectionEngine {
   private readonly ledger: Ledger;
   private readonly book: ThresholdBook;
   private readonly resolver: TenantResolver | undefined;
-  private readonly scoresOutbound: boolean;
-  private readonly scoresInbound: boolean;
   private readonly portKinds = new Uint8Array(65536);
   private nextTick = -Infinity;
   private nextSweep = -Infinity;
@@ -95,9 +72,6 @@ export class DetectionEngine {
     const s: DetectionSettings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.settings = s;
     this.resolver = options.resolver;
-    const directions = options.directions ?? 'both';
-    this.scoresOutbound = directions !== 'inbound';
-    this.scoresInbound = directions !== 'outbound';
     this.book = new ThresholdBook(options.thresholds);
     this.pool = new HostPool(options.expectedHosts);
     for (const p of s.smtpPorts) this.portKinds[p]! |= PORT_SMTP;
@@ -137,8 +111,8 @@ export class DetectionEngine {
       }
     }
     const intraTenant = resolver !== undefined && src !== undefined && dst !== undefined && src.tenantId === dst.tenantId;
-    if (src && this.scoresOutbound) this.outbound(r, t, src, resolver ? dst : undefined, intraTenant);
-    if (dst && !intraTenant && this.scoresInbound) this.inbound(r, t, dst, resolver ? src : undefined);
+    if (src) this.outbound(r, t, src, resolver ? dst : undefined, intraTenant);
+    if (dst && !intraTenant) this.inbound(r, t, dst, resolver ? src : undefined);
   }
 
   /** Time passes without records: closes windows ended before `nowMs` (less the lateness allowance), forgets idle hosts. */

@@ -1,6 +1,6 @@
 // Detection from network flows: the engine, its inputs (allocations, thresholds) and its outputs (findings).
 export { AllocationEntrySchema, AllocationError, AllocationIndex, AllocationsFileSchema, type AllocationEntry, type FlowDirectionResolver, type TenantRef, type TenantResolver } from './allocations';
-export { DetectionEngine, receivedByTenant, type DetectionEngineOptions, type EngineDirections, type EngineStats } from './engine';
+export { DetectionEngine, type DetectionEngineOptions, type EngineStats } from './engine';
 export { FINDING_CATEGORY, formatFlow, severityOf, toDetectionInput, type Finding, type FindingListener, type FindingPhase } from './findings';
 export {
   DEFAULT_SETTINGS,

@@ -1,14 +1,12 @@
-// Flows between machines: a publisher partitions records by source address, and again by destination, into a real
-// JetStream stream, and two detector processes (two consumers, each its own connection) split the partitions. Each test gets a fresh stream and
+// Flows between machines: a publisher partitions records by source address into a real JetStream stream, and two
+// detector processes (two consumers, each its own connection) split the partitions. Each test gets a fresh stream and
 // subject prefix, deleted afterwards. Skips when no NATS server listens on 127.0.0.1:4222.
 import net from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFlowPublisher, durable, flowDestinationPartition, flowPartition, partitionsFor, startFlowConsumer, type FlowConsumer, type FlowPublisherOptions } from '../../detection/jetstream';
-import { receivedByTenant } from '../../domain/detection';
+import { createFlowPublisher, flowPartition, partitionsFor, startFlowConsumer, type FlowConsumer, type FlowPublisherOptions } from '../../detection/jetstream';
 import { ipv4ToKey, type FlowRecord, type FlowSink, type IpKey } from '../../domain/flows/types';
-import { detectInOneProcess, partitionedDetector, scenarioRecords, scenarioResolver, VICTIM } from '../support/partitioned-detection';
 
 const HOST = '127.0.0.1';
 const PORT = 4222;
@@ -107,14 +105,12 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     const started = performance.now();
     for (const r of records) publisher.sink(r);
     await publisher.close();
-    // By default every record goes to the destination partitions as well.
-    expect(publisher.stats()).toMatchObject({ records: records.length, toDestination: records.length, published: 2 * records.length, invalid: 0, dropped: 0, failedRecords: 0, inFlight: 0, queued: 0, buffered: 0 });
+    expect(publisher.stats()).toMatchObject({ records: records.length, published: records.length, invalid: 0, dropped: 0, failedRecords: 0, inFlight: 0, queued: 0, buffered: 0 });
 
     const c0 = collector();
     const c1 = collector();
-    const [in0, in1] = [collector(), collector()];
-    const first = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'detector', sink: c0.sink, inboundSink: in0.sink });
-    const second = await startFlowConsumer({ ...where, partitions: { index: 1, of: 2 }, durableName: 'detector', sink: c1.sink, inboundSink: in1.sink });
+    const first = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'detector', sink: c0.sink });
+    const second = await startFlowConsumer({ ...where, partitions: { index: 1, of: 2 }, durableName: 'detector', sink: c1.sink });
     running.push(first, second);
     expect(first.partitions).toEqual(partitionsFor(0, 2, 16));
     expect(second.partitions).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
@@ -124,28 +120,22 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     const expected1 = records.filter((r) => second.partitions.includes(flowPartition(r, 16)));
     expect(expected0.length + expected1.length).toBe(records.length);
     expect(expected0.length).toBeGreaterThan(records.length / 4);
-    const inbound0 = records.filter((r) => first.partitions.includes(flowDestinationPartition(r, 16)));
-    const inbound1 = records.filter((r) => second.partitions.includes(flowDestinationPartition(r, 16)));
-    await Promise.all([c0.reach(expected0.length), c1.reach(expected1.length), in0.reach(inbound0.length), in1.reach(inbound1.length)]);
+    await Promise.all([c0.reach(expected0.length), c1.reach(expected1.length)]);
     const seconds = (performance.now() - started) / 1000;
     console.log(`flows-jetstream: ${records.length} records published and consumed by 2 consumers in ${seconds.toFixed(2)} s (${Math.round(records.length / seconds).toLocaleString('en-US')} records/s)`);
     await Promise.all([first.stop(), second.stop()]);
 
-    // Only their own partitions, in publish order within each partition, and exactly the records sent there: the source
-    // partitions to the sink, the destination partitions of the same numbers to the inbound sink.
-    for (const [c, expected, inbound, expectedIn, consumer] of [[c0, expected0, in0, inbound0, first], [c1, expected1, in1, inbound1, second]] as const) {
+    // Only their own partitions, in publish order within each partition, and exactly the records sent there.
+    for (const [c, expected, consumer] of [[c0, expected0, first], [c1, expected1, second]] as const) {
       expect(c.records.every((r) => consumer.partitions.includes(flowPartition(r, 16)))).toBe(true);
-      expect(inbound.records.every((r) => consumer.partitions.includes(flowDestinationPartition(r, 16)))).toBe(true);
       for (const p of consumer.partitions) {
         expect(ids(c.records.filter((r) => flowPartition(r, 16) === p))).toEqual(ids(expected.filter((r) => flowPartition(r, 16) === p)));
-        expect(ids(inbound.records.filter((r) => flowDestinationPartition(r, 16) === p))).toEqual(ids(expectedIn.filter((r) => flowDestinationPartition(r, 16) === p)));
       }
-      expect(consumer.stats()).toMatchObject({ records: expected.length + expectedIn.length, decodeErrors: 0, sinkErrors: 0, redelivered: 0 });
+      expect(consumer.stats()).toMatchObject({ records: expected.length, decodeErrors: 0, sinkErrors: 0, redelivered: 0 });
     }
     // The union is every record exactly once, decoded to what was published.
     const all = [...c0.records, ...c1.records].sort((a, b) => a.start - b.start);
     expect(all).toEqual(records);
-    expect([...in0.records, ...in1.records].sort((a, b) => a.start - b.start)).toEqual(records);
     // Every record of one source address reached one consumer.
     const owner = new Map<IpKey, Set<number>>();
     for (const [i, c] of [c0, c1].entries()) for (const r of c.records) owner.set(r.src, (owner.get(r.src) ?? new Set()).add(i));
@@ -155,54 +145,9 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     // Nothing left pending or unacknowledged on any partition's durable consumer.
     const jsm = await jetstreamManager(nc);
     for (let p = 0; p < 16; p++) {
-      for (const family of ['src', 'dst'] as const) {
-        const info = await jsm.consumers.info(where.stream!, durable('detector', family, p));
-        expect({ p, family, pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({ p, family, pending: 0, unacked: 0 });
-      }
+      const info = await jsm.consumers.info(where.stream!, `detector-${p}`);
+      expect({ p, pending: info.num_pending, unacked: info.num_ack_pending }).toEqual({ p, pending: 0, unacked: 0 });
     }
-  });
-
-  test('two detectors find a flood against one tenant host from sources on both of them once, as one process does; outbound attacks once per sender', async () => {
-    const where = fresh();
-    const records = scenarioRecords();
-    const resolver = scenarioResolver();
-    const received = records.filter((r) => receivedByTenant(resolver, r));
-    // The collector sends to the destination partitions only what a tenant receives, as detection/main.ts does.
-    const publisher = await createFlowPublisher({ ...where, toDestination: (r) => receivedByTenant(resolver, r) });
-    for (const [i, r] of records.entries()) {
-      if (i % 500 === 0) await publisher.writable();
-      publisher.sink(r);
-    }
-    await publisher.close();
-    expect(publisher.stats()).toMatchObject({ records: records.length, toDestination: received.length, published: records.length + received.length, dropped: 0, failedRecords: 0 });
-
-    let consumed = 0;
-    let allConsumed: () => void = () => {};
-    const done = new Promise<void>((resolve) => (allConsumed = resolve));
-    const tap = (sink: FlowSink): FlowSink => (r) => {
-      sink(r);
-      if (++consumed === records.length + received.length) allConsumed();
-    };
-    const detectors = [partitionedDetector(), partitionedDetector()];
-    const consumers = await Promise.all(detectors.map((d, index) => startFlowConsumer({ ...where, partitions: { index, of: 2 }, durableName: 'engines', sink: tap(d.sink), inboundSink: tap(d.inboundSink) })));
-    running.push(...consumers);
-    await done;
-    await Promise.all(consumers.map((c) => c.stop()));
-    const found = detectors.map((d) => d.end());
-
-    // The flood's sources are on both detectors, its victim's destination partition on one.
-    const flood = records.filter((r) => r.dst === ipv4ToKey(VICTIM) && r.protocol === 17);
-    for (const c of consumers) expect(flood.some((r) => c.partitions.includes(flowPartition(r, 16)))).toBe(true);
-    const inbound = found.flat().filter((f) => f.kind === 'inbound-dos');
-    expect(inbound.map((f) => f.host)).toEqual([VICTIM]);
-    expect(found.filter((fs) => fs.some((f) => f.kind === 'inbound-dos'))).toHaveLength(1);
-    const senders = found.flat().filter((f) => f.direction === 'outbound').map((f) => `${f.kind} ${f.host}`).sort();
-    expect(senders).toEqual(['brute-force 198.51.100.15', 'horizontal-scan 198.51.100.10', 'outbound-dos 198.51.100.12']);
-    // The same findings, counts and evidence as one process scoring the same records.
-    const one = detectInOneProcess(records);
-    expect(found.flat().sort((a, b) => a.id.localeCompare(b.id))).toEqual(one.findings);
-    const scored = detectors.map((d) => d.scored());
-    expect({ outbound: scored[0]!.outbound + scored[1]!.outbound, inbound: scored[0]!.inbound + scored[1]!.inbound }).toEqual(one.scored);
   });
 
   test('a consumer stopped mid-stream and started again with the same durable name loses and repeats nothing it acknowledged', async () => {
@@ -212,7 +157,6 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     for (const r of wave1) publisher.sink(r);
     await publisher.flush();
     const mine = (r: FlowRecord) => partitionsFor(0, 2, 16).includes(flowPartition(r, 16));
-    const mineIn = (r: FlowRecord) => partitionsFor(0, 2, 16).includes(flowDestinationPartition(r, 16));
     const expected1 = wave1.filter(mine);
 
     // Stops itself from inside the sink after a third of its records, while batches are still arriving.
@@ -221,38 +165,30 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     const before = collector((n) => {
       if (n === Math.floor(expected1.length / 3)) stopping = first!.stop();
     });
-    const inBefore = collector();
-    first = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'resume', sink: before.sink, inboundSink: inBefore.sink, prefetchBatches: 2 });
+    first = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'resume', sink: before.sink, prefetchBatches: 2 });
     await before.reach(Math.floor(expected1.length / 3));
     await stopping;
     expect(before.records.length).toBeLessThan(expected1.length);
     // A clean stop leaves nothing delivered and unacknowledged (it would come back only after ackWaitMs).
     const jsm = await jetstreamManager(nc);
-    for (const p of first.partitions) {
-      for (const family of ['src', 'dst'] as const) expect((await jsm.consumers.info(where.stream!, durable('resume', family, p))).num_ack_pending).toBe(0);
-    }
+    for (const p of first.partitions) expect((await jsm.consumers.info(where.stream!, `resume-${p}`)).num_ack_pending).toBe(0);
 
     // New records arrive while the detector is away.
     const wave2 = traffic(300, 100, 5, wave1.length);
     for (const r of wave2) publisher.sink(r);
     await publisher.close();
     const expected = [...expected1, ...wave2.filter(mine)];
-    const expectedIn = [...wave1, ...wave2].filter(mineIn);
 
     const after = collector();
-    const inAfter = collector();
-    const second = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'resume', sink: after.sink, inboundSink: inAfter.sink, prefetchBatches: 2 });
+    const second = await startFlowConsumer({ ...where, partitions: { index: 0, of: 2 }, durableName: 'resume', sink: after.sink, prefetchBatches: 2 });
     running.push(second);
-    await Promise.all([after.reach(expected.length - before.records.length), inAfter.reach(expectedIn.length - inBefore.records.length)]);
+    await after.reach(expected.length - before.records.length);
     await second.stop();
 
     expect(second.stats().redelivered).toBe(0);
-    // Both families: nothing acknowledged before the stop comes again, nothing is lost.
-    for (const [b, a, want] of [[before, after, expected], [inBefore, inAfter, expectedIn]] as const) {
-      const seen = new Set(ids(b.records));
-      expect(ids(a.records).filter((id) => seen.has(id))).toEqual([]);
-      expect([...b.records, ...a.records].sort((x, y) => x.start - y.start)).toEqual([...want].sort((x, y) => x.start - y.start));
-    }
+    const seen = new Set(ids(before.records));
+    expect(ids(after.records).filter((id) => seen.has(id))).toEqual([]);
+    expect([...before.records, ...after.records].sort((a, b) => a.start - b.start)).toEqual(expected.sort((a, b) => a.start - b.start));
   });
 
   test('going from two detectors to three moves partitions with their progress: the new owners start where the old stopped', async () => {
@@ -262,27 +198,20 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     for (const r of wave1) publisher.sink(r);
     await publisher.flush();
     const two = [collector(), collector()];
-    const twoIn = [collector(), collector()];
-    const firstTeam = await Promise.all(two.map((c, index) => startFlowConsumer({ ...where, partitions: { index, of: 2 }, durableName: 'team', sink: c.sink, inboundSink: twoIn[index]!.sink })));
+    const firstTeam = await Promise.all(two.map((c, index) => startFlowConsumer({ ...where, partitions: { index, of: 2 }, durableName: 'team', sink: c.sink })));
     await Promise.all(two.map((c, i) => c.reach(wave1.filter((r) => firstTeam[i]!.partitions.includes(flowPartition(r, 16))).length)));
-    await Promise.all(twoIn.map((c, i) => c.reach(wave1.filter((r) => firstTeam[i]!.partitions.includes(flowDestinationPartition(r, 16))).length)));
     await Promise.all(firstTeam.map((c) => c.stop()));
 
     const wave2 = traffic(200, 50, 4, wave1.length);
     for (const r of wave2) publisher.sink(r);
     await publisher.close();
     const three = [collector(), collector(), collector()];
-    const threeIn = [collector(), collector(), collector()];
-    const secondTeam = await Promise.all(three.map((c, index) => startFlowConsumer({ ...where, partitions: { index, of: 3 }, durableName: 'team', sink: c.sink, inboundSink: threeIn[index]!.sink })));
+    const secondTeam = await Promise.all(three.map((c, index) => startFlowConsumer({ ...where, partitions: { index, of: 3 }, durableName: 'team', sink: c.sink })));
     running.push(...secondTeam);
     await Promise.all(three.map((c, i) => c.reach(wave2.filter((r) => secondTeam[i]!.partitions.includes(flowPartition(r, 16))).length)));
-    await Promise.all(threeIn.map((c, i) => c.reach(wave2.filter((r) => secondTeam[i]!.partitions.includes(flowDestinationPartition(r, 16))).length)));
     await Promise.all(secondTeam.map((c) => c.stop()));
-    const byStart = (cs: { records: FlowRecord[] }[]) => cs.flatMap((c) => c.records).sort((a, b) => a.start - b.start);
-    expect(byStart(three)).toEqual(wave2);
-    expect(byStart(two)).toEqual(wave1);
-    expect(byStart(threeIn)).toEqual(wave2);
-    expect(byStart(twoIn)).toEqual(wave1);
+    expect([...three.flatMap((c) => c.records)].sort((a, b) => a.start - b.start)).toEqual(wave2);
+    expect([...two.flatMap((c) => c.records)].sort((a, b) => a.start - b.start)).toEqual(wave1);
   });
 
   test('a collector that refills one record object for every flow (NetflowDecoder reuseRecord) publishes every value', async () => {
@@ -293,7 +222,7 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     for (const r of records) publisher.sink(Object.assign(reused, r));
     await publisher.close();
     const c = collector();
-    const consumer = await startFlowConsumer({ ...where, partitions: { index: 0, of: 1 }, durableName: 'reuse', sink: c.sink, inboundSink: () => {} });
+    const consumer = await startFlowConsumer({ ...where, partitions: { index: 0, of: 1 }, durableName: 'reuse', sink: c.sink });
     running.push(consumer);
     await c.reach(records.length);
     await consumer.stop();
@@ -302,31 +231,30 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
 
   test('a batch that cannot be decoded is reported and skipped; the partition goes on', async () => {
     const where = fresh();
-    // Nothing to the destination partitions: this test is about one source partition.
-    const publisher = await createFlowPublisher({ ...where, partitions: 4, toDestination: () => false });
+    const publisher = await createFlowPublisher({ ...where, partitions: 4 });
     const records = traffic(200, 40, 4, 0).filter((r) => flowPartition(r, 4) === 2);
     const half = records.length >> 1;
     for (const r of records.slice(0, half)) publisher.sink(r);
     await publisher.flush();
-    await jetstream(nc).publish(`${where.subjectPrefix}.src.2`, new TextEncoder().encode('not a flow batch'));
+    await jetstream(nc).publish(`${where.subjectPrefix}.2`, new TextEncoder().encode('not a flow batch'));
     for (const r of records.slice(half)) publisher.sink(r);
     await publisher.close();
 
-    const errors: { message: string; partition: number; family: string; streamSeq?: number }[] = [];
+    const errors: { message: string; partition: number; streamSeq?: number }[] = [];
     const c = collector();
-    const consumer = await startFlowConsumer({ ...where, partitions: [2], durableName: 'poison', sink: c.sink, inboundSink: c.sink, onError: (err, at) => errors.push({ message: err.message, ...at }) });
+    const consumer = await startFlowConsumer({ ...where, partitions: [2], durableName: 'poison', sink: c.sink, onError: (err, at) => errors.push({ message: err.message, ...at }) });
     running.push(consumer);
     await c.reach(records.length);
     await consumer.stop();
     expect(ids(c.records)).toEqual(ids(records));
-    expect(errors).toEqual([{ message: 'not a flow batch (bad magic)', partition: 2, family: 'src', streamSeq: expect.any(Number) }]);
+    expect(errors).toEqual([{ message: 'not a flow batch (bad magic)', partition: 2, streamSeq: expect.any(Number) }]);
     expect(consumer.stats()).toMatchObject({ decodeErrors: 1, records: records.length });
   });
 
   test('a sink that throws costs that record only', async () => {
     const where = fresh();
     const records = traffic(10, 0, 3, 0);
-    const publisher = await createFlowPublisher({ ...where, partitions: 1, toDestination: () => false });
+    const publisher = await createFlowPublisher({ ...where, partitions: 1 });
     for (const r of records) publisher.sink(r);
     await publisher.close();
     const got: number[] = [];
@@ -337,7 +265,6 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
       ...where,
       partitions: [0],
       durableName: 'throwing',
-      inboundSink: () => {},
       onError: (err) => errors.push(err.message),
       sink: (r) => {
         if (r.start - T0 === records.length - 1) done();
@@ -360,11 +287,10 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     const limits = { batchSize: 10, maxInFlight: 1, maxPendingRecords: 50 };
     const hasty = await createFlowPublisher({ ...where, ...limits, onError: (err) => errors.push(err.message) });
     for (const r of records) hasty.sink(r); // synchronously: no acknowledgement can come back meanwhile
-    // Every record goes to both families: 25 records are 50 copies.
-    expect(hasty.stats()).toMatchObject({ records: 25, pending: 50, dropped: records.length - 25 });
+    expect(hasty.stats()).toMatchObject({ records: 50, pending: 50, dropped: records.length - 50 });
     await hasty.close();
     const s = hasty.stats();
-    expect(s).toMatchObject({ published: 50, pending: 0, dropped: records.length - 25 });
+    expect(s).toMatchObject({ published: 50, pending: 0, dropped: records.length - 50 });
     expect(s.backpressure).toBeGreaterThan(0);
     expect(errors[0]).toBe('50 records are waiting for the server: dropping records (1 so far)');
     expect(errors.length).toBeLessThanOrEqual(11);
@@ -377,7 +303,7 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
       mostPending = Math.max(mostPending, patient.stats().pending);
     }
     await patient.close();
-    expect(patient.stats()).toMatchObject({ records: records.length, published: 2 * records.length, dropped: 0, pending: 0 });
+    expect(patient.stats()).toMatchObject({ published: records.length, dropped: 0, pending: 0 });
     expect(mostPending).toBeLessThanOrEqual(50);
     const stored = (await (await jetstreamManager(nc)).streams.info(where.stream!)).state.messages;
     expect(stored).toBe(s.batches + patient.stats().batches);
@@ -391,8 +317,8 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     for (const r of records) publisher.sink(r);
     await publisher.close();
     const s = publisher.stats();
-    expect(s).toMatchObject({ published: 2 * records.length, failedRecords: 0, dropped: 0 });
-    expect(s.batches).toBeGreaterThanOrEqual(8);
+    expect(s).toMatchObject({ published: records.length, failedRecords: 0, dropped: 0 });
+    expect(s.batches).toBeGreaterThanOrEqual(4);
     expect(s.bytes / s.batches).toBeLessThanOrEqual(nc.info!.max_payload);
     await expect(createFlowPublisher({ ...where, partitions: 1, batchSize: 20_000 })).rejects.toThrow(/batchSize must be at most 13000/);
   });
@@ -404,8 +330,8 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     await (await jetstreamManager(nc)).streams.delete(where.stream!);
     for (const r of traffic(10, 0, 3, 0)) publisher.sink(r);
     await publisher.close();
-    expect(publisher.stats()).toMatchObject({ records: 30, published: 0, failedBatches: 2, failedRecords: 60, retries: 4, pending: 0, inFlight: 0 });
-    expect(errors.sort()).toEqual(['dst', 'src'].map((family) => expect.stringMatching(new RegExp(`^publishing 30 records to ${where.subjectPrefix}\\.${family}\\.0 failed after 3 attempts: `))));
+    expect(publisher.stats()).toMatchObject({ records: 30, published: 0, failedBatches: 1, failedRecords: 30, retries: 2, pending: 0, inFlight: 0 });
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^publishing 30 records to ${where.subjectPrefix}\\.0 failed after 3 attempts: `))]);
   });
 
   test('records the codec cannot carry are refused at the sink and counted; the rest go through', async () => {
@@ -417,7 +343,7 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     publisher.sink({ ...good!, src: '2001:DB8::1' });
     publisher.sink(good!);
     await publisher.close();
-    expect(publisher.stats()).toMatchObject({ invalid: 2, records: 1, published: 2 });
+    expect(publisher.stats()).toMatchObject({ invalid: 2, records: 1, published: 1 });
     expect(errors).toEqual(['flow record refused (1 so far): srcPort 70000 is not 0-65535', expect.stringMatching(/^flow record refused \(2 so far\): src "2001:DB8::1" is not canonical/)]);
     publisher.sink(good!);
     expect(publisher.stats().dropped).toBe(1);
@@ -427,28 +353,10 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     const where = fresh();
     await (await createFlowPublisher({ ...where, partitions: 8 })).close();
     await expect(createFlowPublisher({ ...where, partitions: 16 })).rejects.toThrow(/was made for 8 partitions, not 16/);
-    const sinks = { sink: () => {}, inboundSink: () => {} };
-    await expect(startFlowConsumer({ ...where, totalPartitions: 4, partitions: [0], durableName: 'x', ...sinks })).rejects.toThrow(/was made for 8 partitions, not 4/);
-    await expect(startFlowConsumer({ ...where, partitions: [8], durableName: 'x', ...sinks })).rejects.toThrow(/partition 8 is not one of the stream's 8/);
-    const consumer = await startFlowConsumer({ ...where, partitions: { index: 2, of: 3 }, durableName: 'x', ...sinks });
+    await expect(startFlowConsumer({ ...where, totalPartitions: 4, partitions: [0], durableName: 'x', sink: () => {} })).rejects.toThrow(/was made for 8 partitions, not 4/);
+    await expect(startFlowConsumer({ ...where, partitions: [8], durableName: 'x', sink: () => {} })).rejects.toThrow(/partition 8 is not one of the stream's 8/);
+    const consumer = await startFlowConsumer({ ...where, partitions: { index: 2, of: 3 }, durableName: 'x', sink: () => {} });
     expect([consumer.partitions, consumer.totalPartitions]).toEqual([[2, 5], 8]);
     await consumer.stop();
-  });
-
-  test('a stream of the older layout (source partitions only) and this layout refuse each other', async () => {
-    const where = fresh();
-    // What an older Safeguard made: subjects <prefix>.<partition>, and its detectors count inbound DoS on those.
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: where.stream!, subjects: [`${where.subjectPrefix}.*`], storage: 'memory', description: `Safeguard flow record batches by source address; subjects ${where.subjectPrefix}.<partition>; partitions=16` });
-    const older = /carries flows-test-\w+\.<partition> only, the layout of an older Safeguard/;
-    await expect(createFlowPublisher({ ...where })).rejects.toThrow(older);
-    await expect(startFlowConsumer({ ...where, partitions: [0], durableName: 'x', sink: () => {}, inboundSink: () => {} })).rejects.toThrow(older);
-
-    // Ours carries no <prefix>.* subject, which is what an older process insists on, so it refuses ours at start.
-    const ours = fresh();
-    await (await createFlowPublisher({ ...ours })).close();
-    const subjects = (await jsm.streams.info(ours.stream!)).config.subjects;
-    expect(subjects).toEqual([`${ours.subjectPrefix}.src.*`, `${ours.subjectPrefix}.dst.*`]);
-    expect(subjects).not.toContain(`${ours.subjectPrefix}.*`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addressHash, flowDestinationPartition, flowPartition, partitionOf, partitionsFor } from '../../detection/flow-partition';
+import { addressHash, flowPartition, partitionOf, partitionsFor } from '../../detection/flow-partition';
 import { ipv4ToKey, type FlowRecord } from '../../domain/flows/types';
 
 describe('partition of a source address', () => {
@@ -29,13 +29,6 @@ describe('partition of a source address', () => {
     const record = { src: ipv4ToKey('203.0.113.10')!, dst: 1 } as FlowRecord;
     expect(flowPartition(record, 16)).toBe(5);
     expect(flowPartition({ ...record, dst: '2001:db8::1' }, 16)).toBe(5);
-  });
-
-  test('its destination partition is the same hash of its destination, whatever the source', () => {
-    const record = { src: 1, dst: ipv4ToKey('203.0.113.10')! } as FlowRecord;
-    expect(flowDestinationPartition(record, 16)).toBe(5);
-    expect(flowDestinationPartition({ ...record, src: '2001:db8::1' }, 16)).toBe(5);
-    expect(flowDestinationPartition({ ...record, dst: '2001:db8::1' }, 16)).toBe(10);
   });
 
   test('sequential addresses (a tenant network) spread evenly', () => {
