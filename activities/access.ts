@@ -148,13 +148,14 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
     },
 
     /** An approver's decision, once per approver (the row is unique per request and approver). */
-    async recordAccessApproval({ requestId, approval, at }: { requestId: string; approval: ApprovalInput; at: string }): Promise<void> {
+    async recordAccessApproval({ requestId, approval, at }: { requestId: string; approval: ApprovalInput; at: string }): Promise<{ at: string }> {
       // Only a person who exists can approve; anything else is refused for good rather than retried.
       const approver = UUID.test(approval.approverId) ? await db.user.findUnique({ where: { id: approval.approverId }, select: { disabled: true } }) : null;
       if (!approver || approver.disabled) throw ApplicationFailure.nonRetryable('there is no such approver, or the account is disabled', 'UnknownApprover');
-      await db.$transaction(async (tx) => {
+      // A retried attempt (its workflow task run again) finds the first one's row: its time is the one that holds.
+      return db.$transaction(async (tx) => {
         const existing = await tx.accessApproval.findUnique({ where: { requestId_approverId: { requestId, approverId: approval.approverId } } });
-        if (existing) return;
+        if (existing) return { at: existing.at.toISOString() };
         await tx.accessApproval.create({
           data: { requestId, approverId: approval.approverId, decision: approval.approve ? 'approve' : 'deny', comment: approval.comment ?? null, stepUpMethod: approval.stepUp.method, at: new Date(at) },
         });
@@ -163,6 +164,7 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
           comment: approval.comment,
           stepUp: approval.stepUp,
         });
+        return { at };
       });
     },
 

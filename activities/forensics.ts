@@ -69,7 +69,7 @@ export function createForensicsRecordActivities({ db, mailer }: { db: Db; mailer
     },
 
     /** Records the tenant's decision once, with who, when, from where and the exact scope text they were shown. */
-    async recordForensicDecision(input: { requestId: string; decision: ConsentDecision; windowEndsAt?: string }): Promise<void> {
+    async recordForensicDecision(input: { requestId: string; decision: ConsentDecision; windowEndsAt?: string }): Promise<{ windowEndsAt?: string }> {
       const d = input.decision;
       await db.$transaction(async (tx) => {
         const { count } = await tx.forensicRequest.updateMany({
@@ -97,6 +97,10 @@ export function createForensicsRecordActivities({ db, mailer }: { db: Db; mailer
           data: { name: d.by.name, ip: d.by.ip, userAgent: d.by.userAgent, scopeTextShown: d.by.scopeTextShown, ...(d.approve ? { approvedScope: d.approvedScope, windowEndsAt: input.windowEndsAt } : { reason: d.reason }) },
         });
       });
+      // What was written first is what holds: a retried attempt (a workflow task run again) computed its own end a
+      // little later, and the workflow takes the stored one so that it enforces the window the tenant was shown.
+      const row = await db.forensicRequest.findUniqueOrThrow({ where: { id: input.requestId }, select: { windowEndsAt: true } });
+      return { windowEndsAt: row.windowEndsAt?.toISOString() };
     },
 
     /** Keeps the row current for the case page and the tenant page. */

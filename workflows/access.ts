@@ -94,12 +94,13 @@ export async function accessRequestWorkflow(input: AccessInput): Promise<AccessO
   setHandler(
     approveUpdate,
     async (a) => {
-      const at = new Date().toISOString();
+      let at = new Date().toISOString();
       // Counted once written: a decision that cannot be recorded counts for nothing. Until then a second message
       // from the same approver is refused.
       deciding.add(a.approverId);
       try {
-        await records.recordAccessApproval({ requestId, approval: a, at });
+        // The stored time: an attempt run again finds the first one's row (histories from before carry no result).
+        at = (await records.recordAccessApproval({ requestId, approval: a, at }))?.at ?? at;
       } catch (err) {
         if (isCancellation(err)) throw err;
         throw ApplicationFailure.nonRetryable(`the decision could not be recorded: ${rootMessage(err)}`, 'DecisionNotRecorded');

@@ -69,7 +69,11 @@ export async function forensicAnalysisWorkflow(input: ForensicInput): Promise<Fo
       } else {
         s.state = 'declined';
       }
-      await records.recordForensicDecision({ requestId, decision: d, windowEndsAt: s.windowEndsAt });
+      // The stored end, not this task's own reckoning: a workflow task that ran again (its first attempt's local
+      // activity already wrote the decision) would otherwise keep an end later than the one recorded and shown.
+      // Histories from before it was returned carry no result: their own reckoning stands.
+      const recorded = await records.recordForensicDecision({ requestId, decision: d, windowEndsAt: s.windowEndsAt });
+      if (recorded?.windowEndsAt) s.windowEndsAt = recorded.windowEndsAt;
       return s;
     },
     {

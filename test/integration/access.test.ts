@@ -220,6 +220,14 @@ describe('just-in-time access', () => {
     const row = await system.db.accessRequest.findUniqueOrThrow({ where: { id: req.id }, include: { grant: true, approvals: true } });
     expect(row).toMatchObject({ state: 'ended', closedReason: 'expired' });
     expect(row.approvals.map((x) => x.approverId).sort()).toEqual([a.id, b.id].sort());
+    // The workflow keeps the times as stored; recording a decision again (a workflow task run again) hands back the
+    // first one's time and writes nothing.
+    const snapshot = await tw.runUntil(() => accessSnapshot(tw.client, req.id));
+    expect(snapshot.approvals.map((x) => [x.approverId, x.at]).sort()).toEqual(row.approvals.map((x) => [x.approverId, x.at.toISOString()]).sort());
+    const aRow = row.approvals.find((x) => x.approverId === a.id)!;
+    const again = await createAccessActivities({ db: system.db, mailer: system.mailer }).recordAccessApproval({ requestId: req.id, approval: approval(a), at: new Date(aRow.at.getTime() + 157).toISOString() });
+    expect(again).toEqual({ at: aRow.at.toISOString() });
+    expect((await auditActions(req.id)).filter((x) => x === 'access.approved_by')).toHaveLength(2);
     expect(row.grant).toMatchObject({ endReason: 'expired', endedBy: 'system', revokeAttempts: 1 });
     expect(row.grant!.revokedAt!.getTime()).toBeGreaterThanOrEqual(row.grant!.expiresAt.getTime());
     expect(row.grant!.expiresAt.getTime() - row.grant!.issuedAt.getTime()).toBeGreaterThanOrEqual(3_900);

@@ -2,7 +2,9 @@
 // tenant approves by link; only the approved (narrowed) scope is collected; declining, expiry and revocation in the
 // middle of collection stop it; links that are tampered with, expired, reused or another tenant's are refused.
 import fs from 'node:fs';
+import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createForensicsRecordActivities } from '../../activities/forensics';
 import { FORENSIC_CONSENT_LINK } from '../../domain/forensics/contracts';
 import { createAccessLink } from '../../lib/access-links';
 import { resetConfigForTests } from '../../lib/config';
@@ -203,6 +205,24 @@ describe('consent-gated forensics', () => {
     expect(row.windowEndsAt!.getTime()).toBe(windowEndsAt.getTime());
     expect(row.artifacts.filter((a) => a.collectedAt.getTime() > windowEndsAt.getTime())).toEqual([]);
     await handle(req.workflowId).terminate('test finished');
+  });
+
+  it('keeps the first recorded window end when the decision is recorded again, and hands it back', async () => {
+    // A workflow task that runs again (its first attempt timed out after its local activity wrote the decision)
+    // reckons the window from its own, later start; the stored end is the one the tenant saw and the one enforced.
+    const f = await caseFor('decided-twice');
+    const req = await propose(f);
+    await handle(req.workflowId).terminate('decided directly in this test');
+    const { recordForensicDecision } = createForensicsRecordActivities({ db: system.db, mailer: createTransport({ jsonTransport: true }) });
+    const decision = { approve: true as const, approvedScope: { targets: [{ deploymentId: f.deployment.id }], dataKinds: ['logs'] }, by: { ...tenantBy, scopeTextShown: 'logs' } };
+    const first = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await recordForensicDecision({ requestId: req.id, decision, windowEndsAt: first })).toEqual({ windowEndsAt: first });
+    const again = await recordForensicDecision({ requestId: req.id, decision, windowEndsAt: new Date(Date.parse(first) + 157).toISOString() });
+    expect(again).toEqual({ windowEndsAt: first });
+    const row = await system.db.forensicRequest.findUniqueOrThrow({ where: { id: req.id } });
+    expect(row.windowEndsAt!.toISOString()).toBe(first);
+    const entries = await system.db.auditEvent.findMany({ where: { subjectId: req.id, action: 'forensics.approved' } });
+    expect(entries).toHaveLength(1);
   });
 
   it('deletes the artifacts when their retention ends, keeping the custody records', async () => {
