@@ -15,6 +15,7 @@ import { appendAudit } from '../lib/audit';
 import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createMailActivities } from './mail';
+import { isUuid } from '../domain/ids';
 
 export interface AccessActivityDeps {
   db: Db;
@@ -31,7 +32,6 @@ const ENDING_ACTIONS: Record<GrantEnding['how'], string> = { expired: 'grant.exp
 
 type Tx = Prisma.TransactionClient;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Actor = { type: string; id: string };
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue;
@@ -150,7 +150,7 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
     /** An approver's decision, once per approver (the row is unique per request and approver). */
     async recordAccessApproval({ requestId, approval, at }: { requestId: string; approval: ApprovalInput; at: string }): Promise<{ at: string }> {
       // Only a person who exists can approve; anything else is refused for good rather than retried.
-      const approver = UUID.test(approval.approverId) ? await db.user.findUnique({ where: { id: approval.approverId }, select: { disabled: true } }) : null;
+      const approver = isUuid(approval.approverId) ? await db.user.findUnique({ where: { id: approval.approverId }, select: { disabled: true } }) : null;
       if (!approver || approver.disabled) throw ApplicationFailure.nonRetryable('there is no such approver, or the account is disabled', 'UnknownApprover');
       // A retried attempt (its workflow task run again) finds the first one's row: its time is the one that holds.
       return db.$transaction(async (tx) => {
@@ -246,7 +246,7 @@ export function createAccessActivities({ db, mailer, accessProvider = new LocalA
         let endedBy: string;
         let endedAt = now;
         if (ending.how === 'early') {
-          const user = UUID.test(ending.by) ? await tx.user.findUnique({ where: { id: ending.by }, select: { name: true } }) : null;
+          const user = isUuid(ending.by) ? await tx.user.findUnique({ where: { id: ending.by }, select: { name: true } }) : null;
           endReason = `ended early by ${user?.name ?? ending.by}`;
           endedBy = ending.by;
         } else if (ending.how === 'expired') {

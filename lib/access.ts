@@ -34,6 +34,7 @@ import { hashLinkToken, verifyAccessLink, type AccessLinkErrorCode } from './acc
 import { appendAudit } from './audit';
 import { config } from './config';
 import type { Db } from './db';
+import { isUuid } from '../domain/ids';
 
 export type AccessErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'conflict' | AccessLinkErrorCode;
 
@@ -99,8 +100,6 @@ export interface RequestAccessInput {
   revokeRetry?: AccessInput['revokeRetry'];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Validates a request against the policy, stores it with its audit entry, and starts its workflow. The approver pool
  * is the rule's named approvers (or everyone with the approver role), never the requester; a rule that cannot be met
@@ -122,7 +121,7 @@ export async function requestAccess(deps: AccessDeps, input: RequestAccessInput)
   let tenantId: string | null = null;
   let infraScope: string | null = null;
   if (input.targetKind === 'deployment') {
-    if (!input.deploymentId || !UUID.test(input.deploymentId)) throw new AccessError('bad-request', 'Choose the deployment to access.');
+    if (!input.deploymentId || !isUuid(input.deploymentId)) throw new AccessError('bad-request', 'Choose the deployment to access.');
     if (input.infraScope) throw new AccessError('bad-request', 'A deployment request has no infrastructure scope.');
     const deployment = await db.deployment.findUnique({ where: { id: input.deploymentId }, select: { tenantId: true } });
     if (!deployment) throw new AccessError('not-found', 'There is no such deployment.');
@@ -138,7 +137,7 @@ export async function requestAccess(deps: AccessDeps, input: RequestAccessInput)
     throw new AccessError('bad-request', 'Target must be a deployment or infrastructure.');
   }
   if (input.caseId !== undefined) {
-    if (!UUID.test(input.caseId) || !(await db.case.findUnique({ where: { id: input.caseId }, select: { id: true } }))) {
+    if (!isUuid(input.caseId) || !(await db.case.findUnique({ where: { id: input.caseId }, select: { id: true } }))) {
       throw new AccessError('not-found', 'There is no such case.');
     }
   }
@@ -267,7 +266,7 @@ async function toWorkflow<T>(run: () => Promise<T>): Promise<T> {
 }
 
 async function requestRow(db: Db, requestId: string): Promise<AccessRequest> {
-  const row = UUID.test(requestId) ? await db.accessRequest.findUnique({ where: { id: requestId } }) : null;
+  const row = isUuid(requestId) ? await db.accessRequest.findUnique({ where: { id: requestId } }) : null;
   if (!row) throw new AccessError('not-found', 'There is no such access request.');
   return row;
 }
@@ -276,7 +275,7 @@ const handle = (temporal: Client, requestId: string) => temporal.workflow.getHan
 
 /** The acting person's role as the database has it now (a role given by the caller is not trusted over it). */
 async function currentRole(db: Db, userId: string): Promise<ApprovalInput['approverRole']> {
-  const user = UUID.test(userId) ? await db.user.findUnique({ where: { id: userId }, select: { role: true, disabled: true } }) : null;
+  const user = isUuid(userId) ? await db.user.findUnique({ where: { id: userId }, select: { role: true, disabled: true } }) : null;
   if (!user || user.disabled) throw new AccessError('forbidden', 'Your account cannot act on access requests.');
   return user.role;
 }
@@ -515,7 +514,7 @@ export async function recordGrantAction(db: Db, input: GrantActionInput): Promis
   if (!action || action.length > 200) throw new AccessError('bad-request', 'Name the action (up to 200 characters).');
   if (input.target !== undefined && input.target.length > 500) throw new AccessError('bad-request', 'Keep the target under 500 characters.');
   if (input.source !== 'console' && input.source !== 'api') throw new AccessError('bad-request', 'Source must be console or api.');
-  if (!UUID.test(input.grantId)) throw new AccessError('not-found', 'There is no such grant.');
+  if (!isUuid(input.grantId)) throw new AccessError('not-found', 'There is no such grant.');
   return db.$transaction(async (tx) => {
     // Shares the row lock the workflow takes to end the grant: an action is recorded before the end, or refused.
     await tx.$queryRaw`SELECT id FROM "AccessGrant" WHERE id = ${input.grantId}::uuid FOR SHARE`;

@@ -3,6 +3,7 @@
 // looked up for a whole page of entries at once (one query per kind of record, none per entry). Whatever cannot be
 // found (a deleted user, an id of unknown form) is shown as it was stored: a timeline never fails over a name.
 import type { Db } from './db';
+import { isUuid } from '../domain/ids';
 
 /** An actor as a page shows it. Names are tenant- or user-supplied text: render them as text only. */
 export interface ActorLabel {
@@ -17,7 +18,6 @@ export interface ActorRef {
   actorId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isEmail = (id: string) => id.includes('@');
 
 /** Fixed ids of Safeguard's own parts (actorType 'system'). */
@@ -51,7 +51,7 @@ function fixedLabel({ actorType, actorId }: ActorRef): ActorLabel | null {
       return null;
     case 'tenant':
       // A tenant's id is looked up; anything else is the email or name their person gave on the link.
-      return UUID.test(actorId) ? null : { label: `${actorId} (tenant)`, detail: "given on the tenant's link" };
+      return isUuid(actorId) ? null : { label: `${actorId} (tenant)`, detail: "given on the tenant's link" };
     case 'system':
       return SYSTEM_LABELS[actorId] ? { label: SYSTEM_LABELS[actorId] } : { label: actorId, detail: 'system' };
     case 'workflow': {
@@ -80,9 +80,9 @@ export async function actorLabels(db: Db, entries: readonly ActorRef[]): Promise
   const userEmails = new Set<string>();
   const tenantIds = new Set<string>();
   for (const { actorType, actorId } of entries) {
-    if (actorType === 'user' && UUID.test(actorId)) userIds.add(actorId.toLowerCase());
+    if (actorType === 'user' && isUuid(actorId)) userIds.add(actorId.toLowerCase());
     else if (actorType === 'user' && isEmail(actorId)) userEmails.add(actorId.toLowerCase());
-    else if (actorType === 'tenant' && UUID.test(actorId)) tenantIds.add(actorId.toLowerCase());
+    else if (actorType === 'tenant' && isUuid(actorId)) tenantIds.add(actorId.toLowerCase());
   }
   const [users, tenants] = await Promise.all([
     userIds.size + userEmails.size > 0

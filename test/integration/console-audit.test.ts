@@ -117,6 +117,26 @@ describe('filters and pages', () => {
     expect(window.entries.map((e) => (e.data as { i: number }).i)).toEqual([4, 3, 2]);
   });
 
+  it("finds a person's entries by their id or their email, whichever form each entry stored", async () => {
+    // Access and second-factor entries name the user by id; triage and forensics entries by email.
+    const person = await db().user.create({ data: { email: `dana-${tag}@audit.test`, name: 'Dana', role: 'analyst', passwordHash: 'unused' } });
+    const action = `forms.${tag}`;
+    await appendAudit(db(), { actorType: 'user', actorId: person.id, action, subjectType: 'user', subjectId: person.id, data: { by: 'id' } });
+    await appendAudit(db(), { actorType: 'user', actorId: person.email!, action, subjectType: 'case', subjectId: 'c2', data: { by: 'email' } });
+    await appendAudit(db(), { actorType: 'user', actorId: users.admin.email, action, subjectType: 'case', subjectId: 'c3', data: { by: 'someone else' } });
+    const byWhat = async (actorId: string) =>
+      (await as('approver').audit.list({ filters: { actorId, action }, limit: 200 })).entries.map((e) => (e.data as { by: string }).by).sort();
+    expect(await byWhat(person.id)).toEqual(['email', 'id']);
+    expect(await byWhat(person.email!)).toEqual(['email', 'id']);
+    expect(await byWhat(person.email!.toUpperCase())).toEqual(['email', 'id']);
+    expect(await byWhat(person.id.toUpperCase())).toEqual(['email', 'id']);
+    // Not a user on record: matched as written.
+    expect(await byWhat(`nobody-${tag}@audit.test`)).toEqual([]);
+    const file = await exportReq(`format=csv&actorId=${encodeURIComponent(person.email!)}&action=${action}`, users.admin.cookie);
+    expect(file.status).toBe(200);
+    expect(readCsv(await file.text()).slice(1).map((row) => row[3]).sort()).toEqual([person.email, person.id].sort());
+  });
+
   it('pages with a cursor without gaps or repeats', async () => {
     const seen: number[] = [];
     let cursor: string | undefined;

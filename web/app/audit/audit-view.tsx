@@ -9,7 +9,7 @@ import { useTRPC } from '../../lib/trpc';
 import { utcSecond } from '../components/utc';
 
 const FIELDS = [
-  { key: 'actorId', label: 'Actor id', placeholder: 'user id, api key…' },
+  { key: 'actorId', label: 'Actor', placeholder: 'user email or id, api key…' },
   { key: 'action', label: 'Action starts with', placeholder: 'access.' },
   { key: 'subjectType', label: 'Subject type', placeholder: 'access_request' },
   { key: 'subjectId', label: 'Subject id', placeholder: '' },

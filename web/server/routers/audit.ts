@@ -8,6 +8,7 @@ import { withActors } from '../../../lib/actors';
 import { verifyAuditLog } from '../../../lib/audit';
 import { db } from '../../../lib/db';
 import { protectedProcedure, router } from '../trpc';
+import { isUuid } from '../../../domain/ids';
 
 /** Who may read the audit log: it names every actor and subject, so analysts do not. */
 export const AUDIT_ROLE: Role = 'approver';
@@ -46,9 +47,22 @@ export const auditListSchema = z.object({
   limit: z.number().int().min(1).max(MAX_PAGE, `At most ${MAX_PAGE} entries a page.`).default(50),
 });
 
-export function auditWhere(f: AuditFilters = {}): Prisma.AuditEventWhereInput {
+/**
+ * Every text one actor is stored under. Entries name a person by user id (access, second factor) or by email (triage,
+ * forensics, the inbox), so a filter given either one finds both; anything that is not a user matches as written.
+ */
+export async function actorForms(actor: string): Promise<string[]> {
+  const user = await db().user.findFirst({
+    where: isUuid(actor) ? { id: actor.toLowerCase() } : { email: actor.toLowerCase() },
+    select: { id: true, email: true },
+  });
+  return [...new Set([actor, ...(user ? [user.id, ...(user.email ? [user.email] : [])] : [])])];
+}
+
+/** The filters as a query; the actor as all the forms it is stored under (actorForms). */
+export async function auditWhere(f: AuditFilters = {}): Promise<Prisma.AuditEventWhereInput> {
   return {
-    ...(f.actorId ? { actorId: f.actorId } : {}),
+    ...(f.actorId ? { actorId: { in: await actorForms(f.actorId) } } : {}),
     ...(f.action ? { action: { startsWith: f.action } } : {}),
     ...(f.subjectType ? { subjectType: f.subjectType } : {}),
     ...(f.subjectId ? { subjectId: f.subjectId } : {}),
@@ -78,7 +92,7 @@ export type AuditEntryOut = ReturnType<typeof auditEntryOut>;
 
 /** One page newest first; `nextCursor` is set when older entries match too. */
 export async function auditPage(filters: AuditFilters | undefined, limit: number, cursor?: string) {
-  const where = auditWhere(filters);
+  const where = await auditWhere(filters);
   const rows = await db().auditEvent.findMany({
     where: cursor ? { AND: [where, { seq: { lt: BigInt(cursor) } }] } : where,
     orderBy: { seq: 'desc' },
@@ -154,7 +168,7 @@ export function csvRow(e: AuditEntryOut): string {
  * being streamed are left out, so the count in the headers is the count in the file.
  */
 export async function auditExportScope(filters: AuditFilters | undefined) {
-  const where = auditWhere(filters);
+  const where = await auditWhere(filters);
   const top = await db().auditEvent.findFirst({ where, orderBy: { seq: 'desc' }, select: { seq: true } });
   const total = top ? await db().auditEvent.count({ where: { AND: [where, { seq: { lte: top.seq } }] } }) : 0;
   // The cursor is exclusive: one past the newest entry.
