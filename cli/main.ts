@@ -5,6 +5,7 @@ import { registerDbCommands } from './db';
 import { registerFlowsCommands } from './flows';
 import { registerProbeCommand } from './probe';
 import { registerReportsCommands } from './reports';
+import { registerSecretsCommands } from './secrets';
 import { registerStatusCommand } from './status';
 import { registerVulnsCommands } from './vulns';
 
@@ -20,6 +21,7 @@ registerReportsCommands(program);
 registerStatusCommand(program);
 registerFlowsCommands(program);
 registerVulnsCommands(program);
+registerSecretsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -25,6 +25,27 @@ export const secretsKeySchema = z
     return z.NEVER;
   });
 
+/**
+ * Earlier secrets keys, comma-separated, each as SECRETS_KEY is written. Each is checked on its own so the message
+ * says which one is wrong (by position: the values are secrets).
+ */
+const previousSecretsKeysSchema = optionalString.transform((v, ctx) => {
+  if (v === undefined) return [];
+  const parts = v.split(',').map((p) => p.trim());
+  const keys: Buffer[] = [];
+  parts.forEach((part, i) => {
+    const which = parts.length === 1 ? 'the key' : `key ${i + 1} of ${parts.length}`;
+    if (part === '') {
+      ctx.addIssue({ code: 'custom', message: `${which} is empty (keys are separated by single commas)` });
+      return;
+    }
+    const parsed = secretsKeySchema.safeParse(part);
+    if (parsed.success) keys.push(parsed.data);
+    else ctx.addIssue({ code: 'custom', message: `${which} ${parsed.error.issues[0]?.message ?? 'is not a secrets key'}` });
+  });
+  return keys;
+});
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,6 +133,11 @@ const schema = z.object({
    * SAFEGUARD_DATA_DIR, except in production, where sealing or opening a secret is refused until it is set.
    */
   SECRETS_KEY: optionalString.pipe(secretsKeySchema.optional()),
+  /**
+   * Keys SECRETS_KEY replaced (comma-separated, same form), used only to open what they sealed; nothing is sealed with
+   * them. A value opened with one is sealed again with SECRETS_KEY on its next use, or by `safeguard secrets reseal`.
+   */
+  SECRETS_KEY_PREVIOUS: previousSecretsKeysSchema,
   /** How recent a second-factor check must be for requesting or approving access (step-up). */
   STEP_UP_MAX_AGE: policyDurationSchema.default('5 minutes'),
   /** WebAuthn relying party: its ID defaults to PUBLIC_URL's host name, the expected origin to PUBLIC_URL's origin. */

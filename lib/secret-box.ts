@@ -1,7 +1,9 @@
 // Secrets the database has to keep but that nobody reading it may learn (authenticator-app secrets), sealed with
 // AES-256-GCM under SECRETS_KEY. Every value gets its own random IV, and the record it belongs to (purpose and
 // subject) is authenticated with it, so a value copied into another user's row does not open. The text names the
-// format version and the key's id, so a later key can be rolled in while older values still say which key they need.
+// format version and the key's id: after a rotation, keys in SECRETS_KEY_PREVIOUS still open what they sealed, and a
+// value opened with one (or stored in plaintext before sealing began) is sealed again with SECRETS_KEY when it is next
+// used, or by `safeguard secrets reseal`.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +30,17 @@ export interface SecretKey {
   readonly key: crypto.KeyObject;
 }
 
+/** The key that seals and the earlier keys that only open what they sealed. */
+export interface SecretKeyring {
+  /** SECRETS_KEY, else (outside production) the key file. */
+  readonly current: SecretKey;
+  /** SECRETS_KEY_PREVIOUS, without the current key if it is listed there too. */
+  readonly previous: readonly SecretKey[];
+}
+
+/** Every key that opens: the current one first. */
+export const openingKeys = (ring: SecretKeyring): SecretKey[] => [ring.current, ...ring.previous];
+
 /** A sealed value that cannot be opened (another key, altered, another record's), or no key to seal with. */
 export class SecretBoxError extends Error {
   override name = 'SecretBoxError';
@@ -42,6 +55,12 @@ export function secretKey(material: Buffer): SecretKey {
 
 /** True for a value in the sealed format (of any version); anything else was stored before sealing began. */
 export const isSealed = (value: string) => SEALED_PREFIX.test(value);
+
+/** The id of the key a value in this version's format names; undefined for plaintext or another format. */
+export function sealedKeyId(value: string): string | undefined {
+  const parts = value.split(':');
+  return parts.length === 5 && parts[0] === VERSION && parts[1] ? parts[1] : undefined;
+}
 
 // The version and key id are authenticated too, so no part of the text can be swapped without the open failing.
 const additionalData = (keyId: string, { purpose, subject }: SealContext) => Buffer.from([VERSION, keyId, purpose, subject].join('\0'), 'utf8');
@@ -65,7 +84,7 @@ export function sealSecret(plaintext: string, context: SealContext, key: SecretK
 }
 
 /** Opens a value sealed for `context` with one of `keys`; a SecretBoxError says why it does not open. */
-export function openSecret(sealed: string, context: SealContext, keys: readonly SecretKey[] = [currentSecretKey()]): string {
+export function openSecret(sealed: string, context: SealContext, keys: readonly SecretKey[] = openingKeys(secretKeyring())): string {
   const parts = sealed.split(':');
   const [version, keyId] = parts;
   const [iv, ciphertext, tag] = parts.slice(2).map(decodePart);
@@ -74,8 +93,8 @@ export function openSecret(sealed: string, context: SealContext, keys: readonly 
   }
   const key = keys.find((k) => k.id === keyId);
   if (!key) {
-    const inUse = keys.map((k) => k.id).join(', ');
-    throw cannotOpen(context, `it was sealed with key ${keyId}, but the key in use is ${inUse} (SECRETS_KEY, or the key file, is not the one it was sealed with).`);
+    const inUse = keys.length === 1 ? `the key in use is ${keys[0]?.id}` : `the keys in use are ${keys.map((k) => k.id).join(', ')}`;
+    throw cannotOpen(context, `it was sealed with key ${keyId}, but ${inUse} (SECRETS_KEY, or the key file, is not the one it was sealed with, nor is any key in SECRETS_KEY_PREVIOUS).`);
   }
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw cannotOpen(context, 'it is truncated.');
   const decipher = crypto.createDecipheriv('aes-256-gcm', key.key, iv, { authTagLength: TAG_BYTES });
@@ -88,14 +107,47 @@ export function openSecret(sealed: string, context: SealContext, keys: readonly 
   }
 }
 
-let resolved: { config: Config; key: SecretKey } | undefined;
+/** What a stored value turned out to be when it was opened for use. */
+export type OpenedFrom = 'plaintext' | 'current' | 'previous';
 
-/** SECRETS_KEY, else (outside production) the key file in SAFEGUARD_DATA_DIR; read again after the config is reset. */
-export function currentSecretKey(): SecretKey {
-  const c = config();
-  if (resolved?.config !== c) resolved = { config: c, key: secretKey(c.SECRETS_KEY ?? keyFromDataDir(c)) };
-  return resolved.key;
+export interface OpenedSecret {
+  plaintext: string;
+  from: OpenedFrom;
+  /**
+   * The value sealed with the current key, to store in its place once its use passed; null when it is sealed with the
+   * current key already. Sealed on call: a use that fails needs no key to seal with.
+   */
+  reseal(): string | null;
 }
+
+/**
+ * Opens a stored value for use: a plaintext one (stored before sealing began) as it is, a sealed one with the current
+ * or a previous key. Anything not sealed with the current key comes back sealed with it too, for the caller to store
+ * in the same write that records the use. A SecretBoxError says why a value does not open.
+ */
+export function openStoredSecret(stored: string, context: SealContext, ring?: SecretKeyring): OpenedSecret {
+  if (!isSealed(stored)) return { plaintext: stored, from: 'plaintext', reseal: () => sealSecret(stored, context, (ring ?? secretKeyring()).current) };
+  const keys = ring ?? secretKeyring();
+  const plaintext = openSecret(stored, context, openingKeys(keys));
+  if (sealedKeyId(stored) === keys.current.id) return { plaintext, from: 'current', reseal: () => null };
+  return { plaintext, from: 'previous', reseal: () => sealSecret(plaintext, context, keys.current) };
+}
+
+let resolved: { config: Config; ring: SecretKeyring } | undefined;
+
+/** The current key and the previous ones from the config; read again after the config is reset. */
+export function secretKeyring(): SecretKeyring {
+  const c = config();
+  if (resolved?.config !== c) {
+    const current = secretKey(c.SECRETS_KEY ?? keyFromDataDir(c));
+    const previous = c.SECRETS_KEY_PREVIOUS.map(secretKey).filter((k, i, all) => k.id !== current.id && all.findIndex((o) => o.id === k.id) === i);
+    resolved = { config: c, ring: { current, previous } };
+  }
+  return resolved.ring;
+}
+
+/** SECRETS_KEY, else (outside production) the key file in SAFEGUARD_DATA_DIR: the key everything is sealed with. */
+export const currentSecretKey = (): SecretKey => secretKeyring().current;
 
 function keyFromDataDir(c: Config): Buffer {
   // A key file beside the data would protect nothing that matters in production: backups and disks carry both.

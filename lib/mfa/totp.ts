@@ -1,7 +1,8 @@
 // The authenticator-app fallback (TOTP, RFC 6238, through otplib): enrolment with a QR code and a confirming code,
 // step-up with a code, turning it off. A code's time step is accepted once: totpLastStep only moves forward, in a
 // conditional update, so a code seen over someone's shoulder (or sent twice at once) does not pass a second time.
-// Secrets are stored sealed (lib/secret-box.ts); one stored in plaintext before that is sealed when it next passes.
+// Secrets are stored sealed (lib/secret-box.ts); one stored in plaintext before that, or sealed with a key that has
+// since been rotated out (SECRETS_KEY_PREVIOUS), is sealed with the current key when it next passes.
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 import type { Prisma } from '../../generated/prisma/client';
@@ -9,7 +10,7 @@ import type { StepUpProof } from '../../domain/access/contracts';
 import { appendAudit } from '../audit';
 import { config } from '../config';
 import type { Db } from '../db';
-import { isSealed, openSecret, sealSecret } from '../secret-box';
+import { openStoredSecret, sealSecret, type OpenedSecret, type SealContext } from '../secret-box';
 import { issueRecoveryCodesIfNone } from './recovery-codes';
 import { INVALID_CODE_MESSAGE, lockUserFactors, markSteppedUp, MfaError, refuseStepUp, REPLAYED_CODE_MESSAGE, type MfaActor } from './step-up';
 
@@ -45,22 +46,31 @@ export async function checkTotp(secret: string, input: string, opts: { now: Date
 }
 
 // Both columns hold the user's own secret (confirming moves the pending one over as it is); no other row opens it.
-const sealContext = (userId: string) => ({ purpose: 'totp-secret', subject: userId });
+/** The record a user's authenticator secret (totpSecret or totpPendingSecret) is sealed for. */
+export const totpSealContext = (userId: string): SealContext => ({ purpose: 'totp-secret', subject: userId });
 
-const sealTotpSecret = (userId: string, secret: string) => sealSecret(secret, sealContext(userId));
+const sealTotpSecret = (userId: string, secret: string) => sealSecret(secret, totpSealContext(userId));
 
 /**
- * The base32 secret from a stored value: sealed, or plaintext stored before secrets were sealed. A sealed value that
- * does not open (another key, altered, another user's) throws a SecretBoxError rather than failing every code.
+ * A stored secret opened for use: sealed with the current or a previous key, or plaintext stored before secrets were
+ * sealed. A sealed value that does not open (unknown key, altered, another user's) throws a SecretBoxError rather
+ * than failing every code.
  */
-export const openTotpSecret = (userId: string, stored: string) => (isSealed(stored) ? openSecret(stored, sealContext(userId)) : stored);
+const openTotpForUse = (userId: string, stored: string) => openStoredSecret(stored, totpSealContext(userId));
 
-/** What to store for a secret that passed a check: the sealed value as it is, a plaintext one sealed. */
-const sealedForStorage = (userId: string, stored: string, secret: string) => (isSealed(stored) ? stored : sealTotpSecret(userId, secret));
+/** The base32 secret from a stored value (see openTotpForUse). */
+export const openTotpSecret = (userId: string, stored: string) => openTotpForUse(userId, stored).plaintext;
+
+/** What to store for a secret that passed a check: sealed with the current key (as it is, or sealed again). */
+const sealedForStorage = (stored: string, opened: OpenedSecret) => opened.reseal() ?? stored;
+
+/** What the audit entry of a passing use says about the secret's storage. */
+const resealNote = ({ from }: OpenedSecret) => (from === 'plaintext' ? { secretSealed: true } : from === 'previous' ? { secretResealed: true } : {});
 
 /**
  * Moves totpLastStep to `step` only if it is still behind and the stored secret is unchanged (and stores `sealed` in
- * its place: a plaintext secret is sealed by the use that passes); false when another request used this (or a later)
+ * its place: a plaintext secret, or one sealed with a previous key, is sealed with the current key by the use that
+ * passes); false when another request used this (or a later)
  * step first. PostgreSQL re-checks the condition on the locked row, so two uses cannot both win.
  */
 export async function consumeTotpStep(tx: Tx | Db, userId: string, stored: string, step: number, sealed: string): Promise<boolean> {
@@ -107,14 +117,14 @@ export async function confirmTotpEnrolment(db: Db, actor: MfaActor, code: string
   const user = await db.user.findUniqueOrThrow({ where: { id: actor.userId }, select: { totpPendingSecret: true, totpSecret: true } });
   const pending = user.totpPendingSecret;
   if (!pending) throw new MfaError('bad-request', 'Start setting up the authenticator app first: there is no code to confirm.');
-  const secret = openTotpSecret(actor.userId, pending);
-  const check = await checkTotp(secret, code, { now, lastStep: null });
+  const opened = openTotpForUse(actor.userId, pending);
+  const check = await checkTotp(opened.plaintext, code, { now, lastStep: null });
   if (!check.ok) throw new MfaError('invalid-code', INVALID_CODE_MESSAGE);
   const recoveryCodes = await db.$transaction(async (tx) => {
     // Conditional on the pending secret: a restarted enrolment in another tab makes this code's secret obsolete.
     const updated = await tx.user.updateMany({
       where: { id: actor.userId, totpPendingSecret: pending },
-      data: { totpSecret: sealedForStorage(actor.userId, pending, secret), totpPendingSecret: null, totpEnabledAt: now, totpLastStep: check.step },
+      data: { totpSecret: sealedForStorage(pending, opened), totpPendingSecret: null, totpEnabledAt: now, totpLastStep: check.step },
     });
     if (updated.count !== 1) return undefined;
     const codes = await issueRecoveryCodesIfNone(tx, actor.userId, now);
@@ -155,16 +165,15 @@ export async function stepUpWithTotp(db: Db, actor: MfaActor, code: string, now 
   if (!stored) {
     throw await refuseStepUp(db, actor, { method: 'totp', reason: 'not-enrolled' }, new MfaError('bad-request', 'You have no authenticator app set up: use your security key or a recovery code.'), now);
   }
-  const secret = openTotpSecret(actor.userId, stored);
-  const check = await checkTotp(secret, code, { now, lastStep: user.totpLastStep });
+  const opened = openTotpForUse(actor.userId, stored);
+  const check = await checkTotp(opened.plaintext, code, { now, lastStep: user.totpLastStep });
   if (!check.ok) {
     const message = check.reason === 'replayed' ? REPLAYED_CODE_MESSAGE : INVALID_CODE_MESSAGE;
     throw await refuseStepUp(db, actor, { method: 'totp', reason: check.reason }, new MfaError('invalid-code', message), now);
   }
-  const sealed = sealedForStorage(actor.userId, stored, secret);
   const proof = await db.$transaction(async (tx) => {
-    if (!(await consumeTotpStep(tx, actor.userId, stored, check.step, sealed))) return null;
-    return markSteppedUp(tx, actor, 'totp', now, sealed === stored ? {} : { secretSealed: true });
+    if (!(await consumeTotpStep(tx, actor.userId, stored, check.step, sealedForStorage(stored, opened)))) return null;
+    return markSteppedUp(tx, actor, 'totp', now, resealNote(opened));
   });
   if (proof) return proof;
   throw await refuseStepUp(db, actor, { method: 'totp', reason: 'replayed' }, new MfaError('invalid-code', REPLAYED_CODE_MESSAGE), now);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { config, resetConfigForTests } from '../../lib/config';
-import { currentSecretKey, isSealed, KEY_FILE_NAME, openSecret, sealSecret, SecretBoxError, secretKey } from '../../lib/secret-box';
+import { currentSecretKey, isSealed, KEY_FILE_NAME, openSecret, openStoredSecret, sealedKeyId, sealSecret, SecretBoxError, secretKey, secretKeyring } from '../../lib/secret-box';
 
 const KEY = secretKey(crypto.randomBytes(32));
 const OTHER_KEY = secretKey(crypto.randomBytes(32));
@@ -118,12 +118,12 @@ describe('the key in use', () => {
     }
     resetConfigForTests();
   }
-  const saved = { SAFEGUARD_DATA_DIR: env.SAFEGUARD_DATA_DIR, SECRETS_KEY: env.SECRETS_KEY, NODE_ENV: env.NODE_ENV };
+  const saved = { SAFEGUARD_DATA_DIR: env.SAFEGUARD_DATA_DIR, SECRETS_KEY: env.SECRETS_KEY, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY_PREVIOUS, NODE_ENV: env.NODE_ENV };
   let dataDir: string;
 
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-secret-box-'));
-    setEnv({ SAFEGUARD_DATA_DIR: dataDir, SECRETS_KEY: undefined, NODE_ENV: 'test' });
+    setEnv({ SAFEGUARD_DATA_DIR: dataDir, SECRETS_KEY: undefined, SECRETS_KEY_PREVIOUS: undefined, NODE_ENV: 'test' });
   });
 
   afterEach(() => {
@@ -200,10 +200,98 @@ describe('the key in use', () => {
     const message = /^SECRETS_KEY is not set: production needs it to seal and open secrets kept in the database/;
     expect(refusal(() => sealSecret(SECRET, ANA)).message).toMatch(message);
     expect(refusal(() => openSecret(sealed, ANA)).message).toMatch(message);
+    // A secret stored before sealing began is read without a key (a wrong code fails as a wrong code); sealing it is refused.
+    const legacy = openStoredSecret(SECRET, ANA);
+    expect(legacy).toMatchObject({ plaintext: SECRET, from: 'plaintext' });
+    expect(refusal(() => legacy.reseal()).message).toMatch(message);
     expect(fs.existsSync(keyFile())).toBe(false);
 
     setEnv({ SECRETS_KEY: crypto.randomBytes(32).toString('base64') });
     expect(openSecret(sealSecret(SECRET, ANA), ANA)).toBe(SECRET);
     expect(fs.existsSync(keyFile())).toBe(false);
+  });
+
+  /** The message config() throws for the environment as it is now ('' when it parses). */
+  function configError(): string {
+    try {
+      config();
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  it('rotates: sealed under key A, then B current with A in SECRETS_KEY_PREVIOUS, it opens and is sealed again under B', () => {
+    const [a, b, c] = [crypto.randomBytes(32), crypto.randomBytes(32), crypto.randomBytes(32)];
+    setEnv({ SECRETS_KEY: a.toString('base64') });
+    const underA = sealSecret(SECRET, ANA);
+    expect(sealedKeyId(underA)).toBe(secretKey(a).id);
+    const asCurrent = openStoredSecret(underA, ANA);
+    expect(asCurrent).toMatchObject({ plaintext: SECRET, from: 'current' });
+    expect(asCurrent.reseal()).toBeNull();
+
+    // B alone: A's value names the key it needs.
+    setEnv({ SECRETS_KEY: b.toString('hex') });
+    expect(refusal(() => openSecret(underA, ANA)).message).toMatch(new RegExp(`sealed with key ${secretKey(a).id}, but the key in use is ${secretKey(b).id} .*SECRETS_KEY_PREVIOUS`));
+
+    // B current, C and A previous (hex and base64, spaces around commas): opens; sealing uses B only.
+    setEnv({ SECRETS_KEY_PREVIOUS: ` ${c.toString('hex')} , ${a.toString('base64')}` });
+    expect(config().SECRETS_KEY_PREVIOUS).toEqual([c, a]);
+    const ring = secretKeyring();
+    expect(ring.current.id).toBe(secretKey(b).id);
+    expect(ring.previous.map((k) => k.id)).toEqual([secretKey(c).id, secretKey(a).id]);
+    expect(openSecret(underA, ANA)).toBe(SECRET);
+    expect(sealedKeyId(sealSecret(SECRET, ANA))).toBe(secretKey(b).id);
+
+    const opened = openStoredSecret(underA, ANA);
+    expect(opened).toMatchObject({ plaintext: SECRET, from: 'previous' });
+    const resealed = opened.reseal()!;
+    expect(sealedKeyId(resealed)).toBe(secretKey(b).id);
+    expect(openSecret(resealed, ANA, [secretKey(b)])).toBe(SECRET);
+    // The resealed value is bound to its record as any other.
+    expect(refusal(() => openSecret(resealed, BEN))).toBeInstanceOf(SecretBoxError);
+
+    // Plaintext from before sealing: used as it is, and sealed under B.
+    const legacy = openStoredSecret(SECRET, ANA);
+    expect(legacy).toMatchObject({ plaintext: SECRET, from: 'plaintext' });
+    expect(openSecret(legacy.reseal()!, ANA, [secretKey(b)])).toBe(SECRET);
+
+    // A value under a key configured nowhere, or altered under a previous key, still does not open.
+    expect(refusal(() => openStoredSecret(sealSecret(SECRET, ANA, KEY), ANA)).message).toMatch(new RegExp(`sealed with key ${KEY.id}, but the keys in use are ${secretKey(b).id}, ${secretKey(c).id}, ${secretKey(a).id}`));
+    const altered = underA.replace(/:([\w-])([\w-]*)$/, (_, first: string, rest: string) => `:${first === 'A' ? 'B' : 'A'}${rest}`);
+    expect(refusal(() => openStoredSecret(altered, ANA)).message).toMatch(new RegExp(`does not authenticate with key ${secretKey(a).id}`));
+  });
+
+  it('leaves out of the previous keys the current key and repeats, and works beside the key file', () => {
+    const a = crypto.randomBytes(32);
+    const fileKey = currentSecretKey();
+    setEnv({ SECRETS_KEY_PREVIOUS: [a.toString('base64'), fs.readFileSync(keyFile(), 'utf8').trim(), a.toString('hex')].join(',') });
+    expect(secretKeyring()).toMatchObject({ current: { id: fileKey.id }, previous: [{ id: secretKey(a).id }] });
+    expect(openSecret(sealSecret(SECRET, ANA, secretKey(a)), ANA)).toBe(SECRET);
+  });
+
+  it('refuses a malformed SECRETS_KEY_PREVIOUS, saying which key is wrong without repeating any', () => {
+    const good = crypto.randomBytes(32).toString('base64');
+    const short = crypto.randomBytes(16).toString('base64');
+    const cases: [string, RegExp][] = [
+      [short, /SECRETS_KEY_PREVIOUS: the key must be 32 bytes as 64 hex digits or base64/],
+      [`${good},${short}`, /SECRETS_KEY_PREVIOUS: key 2 of 2 must be 32 bytes as 64 hex digits or base64/],
+      [`${good},,${good}`, /SECRETS_KEY_PREVIOUS: key 2 of 3 is empty \(keys are separated by single commas\)/],
+      [`${good},`, /SECRETS_KEY_PREVIOUS: key 2 of 2 is empty/],
+      [`${good} ${good}`, /SECRETS_KEY_PREVIOUS: the key must be 32 bytes/],
+    ];
+    for (const [value, message] of cases) {
+      setEnv({ SECRETS_KEY_PREVIOUS: value });
+      const text = configError();
+      expect(text).toMatch(message);
+      expect(text).not.toContain(good);
+      expect(text).not.toContain(short);
+    }
+    setEnv({ SECRETS_KEY_PREVIOUS: `${short},not-a-key` });
+    expect(configError()).toMatch(/key 1 of 2 must be 32 bytes[^]*key 2 of 2 must be 32 bytes/);
+    for (const unset of [undefined, '', '  ']) {
+      setEnv({ SECRETS_KEY_PREVIOUS: unset });
+      expect(config().SECRETS_KEY_PREVIOUS).toEqual([]);
+    }
   });
 });
