@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { roleAllows } from '../../domain/roles';
 import { safeNextPath, signInPath } from '../../web/lib/paths';
 import { clientIp, csrfRejection, parseCookies } from '../../web/server/http';
-import { AttemptLimiter } from '../../web/server/rate-limit';
 import { sessionCookie } from '../../lib/session';
 
 const req = (method: string, headers: Record<string, string>) => ({ method, url: 'http://console.test/api/trpc/x', headers: new Headers(headers) });
@@ -50,19 +49,6 @@ describe('safeNextPath', () => {
     expect(signInPath('/status')).toBe('/signin?next=%2Fstatus');
     expect(signInPath()).toBe('/signin');
     expect(signInPath('//evil.example')).toBe('/signin');
-  });
-});
-
-describe('AttemptLimiter', () => {
-  it('allows max attempts per window, then names the wait, then resets with the window', () => {
-    let now = 0;
-    const limiter = new AttemptLimiter(3, 60_000, () => now);
-    expect([1, 2, 3].map(() => limiter.hit('k'))).toEqual([0, 0, 0]);
-    now = 30_000;
-    expect(limiter.hit('k')).toBe(30);
-    expect(limiter.hit('other')).toBe(0);
-    now = 60_000;
-    expect(limiter.hit('k')).toBe(0);
   });
 });
 

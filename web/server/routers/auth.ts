@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { db } from '../../../lib/db';
 import { hasSecondFactor, secondFactorsOf } from '../../../lib/mfa';
 import { authenticate, createSession, deleteSession, SECOND_FACTOR_TTL_MS, SESSION_TTL_MS, sessionCookie } from '../../../lib/session';
-import { AttemptLimiter } from '../rate-limit';
+import { AttemptLimiter, clearAttempts, enforceLimits } from '../rate-limit';
 import { publicProcedure, router } from '../trpc';
 
 export const signInInput = z.object({
@@ -13,9 +13,9 @@ export const signInInput = z.object({
 
 const WINDOW_MS = 15 * 60 * 1000;
 // Ten tries per address and client in fifteen minutes slows guessing without locking the real user out.
-const perClient = new AttemptLimiter(10, WINDOW_MS);
+const perClient = new AttemptLimiter({ name: 'signin:client', max: 10, windowMs: WINDOW_MS, db });
 // A client can fake its address when nothing in front of the console overwrites it; this caps guesses per account anyway.
-const perAccount = new AttemptLimiter(50, WINDOW_MS);
+const perAccount = new AttemptLimiter({ name: 'signin:account', max: 50, windowMs: WINDOW_MS, db });
 
 export const authRouter = router({
   me: publicProcedure.query(({ ctx }) =>
@@ -25,11 +25,13 @@ export const authRouter = router({
   signIn: publicProcedure.input(signInInput).mutation(async ({ ctx, input }) => {
     const email = input.email.toLowerCase();
     const clientKey = `${email}|${ctx.ip ?? '-'}`;
-    const wait = Math.max(perClient.hit(clientKey), perAccount.hit(email));
-    if (wait > 0) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many attempts. Try again in ${wait} seconds.` });
+    await enforceLimits([[perClient, clientKey], [perAccount, email]], {
+      tooMany: (wait) => `Too many attempts. Try again in ${wait} seconds.`,
+      unavailable: 'Sign-in attempts cannot be checked right now, so sign-in is paused. Try again in a minute.',
+    });
     const user = await authenticate(db(), email, input.password);
     if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Email or password is not correct.' });
-    perClient.reset(clientKey);
+    await clearAttempts([[perClient, clientKey]]);
     // A user with a second factor gets a session that can do nothing but pass it (mfa.stepUp), for ten minutes.
     const secondFactorPending = await hasSecondFactor(db(), user.id);
     const { token } = await createSession(db(), user.id, { ip: ctx.ip, userAgent: ctx.userAgent }, { secondFactorPending });

@@ -2,7 +2,6 @@
 // Changing factors needs a fresh step-up (adding the first one cannot); wrong codes are rate-limited per session
 // and per account.
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { StepUpMethod } from '../../../domain/access/contracts';
 import { db } from '../../../lib/db';
@@ -23,7 +22,7 @@ import {
   webauthnStepUpOptions,
   type MfaActor,
 } from '../../../lib/mfa';
-import { AttemptLimiter } from '../rate-limit';
+import { AttemptLimiter, clearAttempts, enforceLimits } from '../rate-limit';
 import { factorEnrolmentProcedure, stepUpProcedure, withMfaErrors } from '../step-up';
 import { protectedProcedure, router, secondFactorProcedure } from '../trpc';
 
@@ -84,15 +83,17 @@ export const stepUpInput = z.discriminatedUnion('method', [
 
 // Five tries per session in five minutes covers typos and clock drift; the per-account cap stops a password holder
 // from spreading guesses over many sessions. Six digits with three valid codes at a time must not be guessable.
-const perSession = new AttemptLimiter(5, 5 * 60 * 1000);
-const perAccount = new AttemptLimiter(15, 15 * 60 * 1000);
+const perSession = new AttemptLimiter({ name: 'mfa:session', max: 5, windowMs: 5 * 60 * 1000, db });
+const perAccount = new AttemptLimiter({ name: 'mfa:account', max: 15, windowMs: 15 * 60 * 1000, db });
 
 /** Counts an attempt with a code or key; a success clears the session's count. */
 async function limited<T>(actor: MfaActor, run: () => Promise<T>): Promise<T> {
-  const wait = Math.max(perSession.hit(actor.sessionId), perAccount.hit(actor.userId));
-  if (wait > 0) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many wrong codes. Try again in ${wait} seconds.` });
+  await enforceLimits([[perSession, actor.sessionId], [perAccount, actor.userId]], {
+    tooMany: (wait) => `Too many wrong codes. Try again in ${wait} seconds.`,
+    unavailable: 'Codes cannot be checked right now: the attempt limit is unavailable. Try again in a minute.',
+  });
   const result = await withMfaErrors(run);
-  perSession.reset(actor.sessionId);
+  await clearAttempts([[perSession, actor.sessionId]]);
   return result;
 }
 

@@ -17,7 +17,7 @@ import { publicReportInput } from '../case-inputs';
 import { storeReport } from '../../../lib/intake';
 import { processReport } from '../../../lib/intake-pipeline';
 import { config } from '../../../lib/config';
-import { AttemptLimiter } from '../rate-limit';
+import { AttemptLimiter, enforceLimits } from '../rate-limit';
 import { publicProcedure, router } from '../trpc';
 
 const log = childLogger('public-report');
@@ -26,8 +26,8 @@ export const REPORT_CONFIRMATION = 'report_confirmation';
 export const CONFIRMATION_TTL_MS = 7 * 24 * 3600_000;
 const HOUR = 3600_000;
 // A person files a few reports an hour; more from one address (or to one mailbox) is a script or a mail bomb.
-const perClient = new AttemptLimiter(5, HOUR);
-const perEmail = new AttemptLimiter(5, HOUR);
+const perClient = new AttemptLimiter({ name: 'report:client', max: 5, windowMs: HOUR, db });
+const perEmail = new AttemptLimiter({ name: 'report:email', max: 5, windowMs: HOUR, db });
 
 /** The X-ARF v4 category/type for each of ours: the first pair that maps to it. */
 const XARF_FOR: Partial<Record<CaseCategory, { category: string; type: string }>> = {};
@@ -93,8 +93,10 @@ function confirmationEmail(url: string, category: string, count: number) {
 
 export const publicReportRouter = router({
   submit: publicProcedure.input(publicReportInput).mutation(async ({ ctx, input }) => {
-    const wait = Math.max(perClient.hit(ctx.ip ?? '-'), perEmail.hit(input.email.toLowerCase()));
-    if (wait > 0) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many reports from here. Try again in ${Math.ceil(wait / 60)} minutes.` });
+    await enforceLimits([[perClient, ctx.ip ?? '-'], [perEmail, input.email.toLowerCase()]], {
+      tooMany: (wait) => `Too many reports from here. Try again in ${Math.ceil(wait / 60)} minutes.`,
+      unavailable: 'Reports cannot be accepted right now. Try again in a few minutes.',
+    });
     const held = [];
     for (const doc of webFormDocuments(input)) held.push(await holdReport(new TextEncoder().encode(doc), input.email, ctx.ip));
     const waiting = held.filter((h) => !h.confirmed);
