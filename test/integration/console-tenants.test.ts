@@ -7,6 +7,7 @@ import type { CaseState } from '../../domain/cases';
 import type { Role } from '../../domain/roles';
 import { resetConfigForTests } from '../../lib/config';
 import { db } from '../../lib/db';
+import { TENANT_PAGE_LIMITS } from '../../web/server/routers/tenants';
 import { createCaller } from '../../web/server/root';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -201,6 +202,30 @@ describe('tenant page', () => {
     ]);
     expect(view.detections).toEqual({ total: 1, items: [expect.objectContaining({ id: ids.detection, deploymentId: ids.web, sourceIps: ['198.51.100.3'] })] });
     expect(view.accessRequests).toEqual({ total: 1, items: [expect.objectContaining({ id: ids.access, deploymentId: ids.dbDeployment, state: 'pending', requester: { name: 'Ana', email: analyst.email } })] });
+  });
+
+  it("counts detections, access requests and provider actions of every deployment, beyond the deployments listed", async () => {
+    const { tenant, sub } = await tenantWithSubscription('big-fleet', 'Big fleet');
+    const names = Array.from({ length: TENANT_PAGE_LIMITS.deployments + 1 }, (_, i) => `vm-${String(i).padStart(4, '0')}`);
+    await db().deployment.createMany({ data: names.map((name) => ({ tenantId: tenant.id, subscriptionId: sub.id, name })) });
+    // The last by name: not among the deployments the page lists.
+    const last = await db().deployment.findFirstOrThrow({ where: { tenantId: tenant.id, name: names.at(-1) } });
+    const raw = Buffer.from(`finding ${randomUUID()}`);
+    const finding = await db().abuseReport.create({
+      data: { channel: 'detection', contentType: 'application/json', raw, sha256: createHash('sha256').update(raw).digest('hex'), sizeBytes: raw.length, parseStatus: 'parsed', category: 'dos', sourceIps: ['198.51.100.200'], attribution: 'attributed', tenantId: tenant.id, deploymentId: last.id },
+    });
+    const access = await db().accessRequest.create({
+      data: { requesterId: analyst.id, targetKind: 'deployment', deploymentId: last.id, tenantId: tenant.id, level: 'read', reason: 'Look', durationMinutes: 60, requiredApprovals: 1, policyRule: 'deployment read', approvalDeadline: new Date(Date.now() + 3_600_000), requestStepUp: 'totp' },
+    });
+    await db().providerAction.create({ data: { idempotencyKey: `suspend-${last.id}`, kind: 'suspend', deploymentId: last.id, provider: 'local' } });
+
+    const view = await as(true).tenants.get({ tenantId: tenant.id });
+    expect(view.deployments).toMatchObject({ total: names.length });
+    expect(view.deployments.items).toHaveLength(TENANT_PAGE_LIMITS.deployments);
+    expect(view.deployments.items.map((d) => d.id)).not.toContain(last.id);
+    expect(view.detections).toEqual({ total: 1, items: [expect.objectContaining({ id: finding.id, deploymentId: last.id })] });
+    expect(view.accessRequests).toEqual({ total: 1, items: [expect.objectContaining({ id: access.id, deploymentId: last.id })] });
+    expect(view.providerActions.map((a) => [a.kind, a.deploymentId])).toEqual([['suspend', last.id]]);
   });
 
   it('says when there is no such tenant', async () => {

@@ -107,8 +107,9 @@ async function deploymentsWithAllocations(tenantId: string) {
   };
 }
 
-/** Suspensions and restores of the tenant's deployments, newest first, with the case each was for. */
-async function providerActions(deploymentIds: string[]) {
+/** Suspensions and restores of all the tenant's deployments (not only those listed), newest first, with their case. */
+async function providerActions(tenantId: string) {
+  const deploymentIds = (await db().deployment.findMany({ where: { tenantId }, select: { id: true } })).map((d) => d.id);
   const rows = await db().providerAction.findMany({
     where: { deploymentId: { in: deploymentIds } },
     orderBy: [{ requestedAt: 'desc' }, { id: 'asc' }],
@@ -126,8 +127,9 @@ async function providerActions(deploymentIds: string[]) {
   return rows.map((a) => ({ ...a, case: a.case ? { ...a.case, reference: a.case.id.slice(0, 8), categoryLabel: categoryLabel(a.case.category) } : null }));
 }
 
-async function detections(deploymentIds: string[]) {
-  const where = { channel: 'detection' as const, deploymentId: { in: deploymentIds } };
+/** The tenant's detections, across all its deployments. */
+async function detections(tenantId: string) {
+  const where = { channel: 'detection' as const, tenantId };
   const [items, total] = await Promise.all([
     db().abuseReport.findMany({
       where,
@@ -140,8 +142,9 @@ async function detections(deploymentIds: string[]) {
   return { items, total };
 }
 
-async function accessRequests(deploymentIds: string[]) {
-  const where = { deploymentId: { in: deploymentIds } };
+/** Access requests to the tenant's deployments, across all of them. */
+async function accessRequests(tenantId: string) {
+  const where = { tenantId };
   const [items, total] = await Promise.all([
     db().accessRequest.findMany({
       where,
@@ -214,8 +217,7 @@ export const tenantsRouter = router({
     });
     if (!tenant) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no such tenant.' });
     const deployments = await deploymentsWithAllocations(tenant.id);
-    const ids = deployments.items.map((d) => d.id);
-    const [actions, cases, found, access] = await Promise.all([providerActions(ids), tenantCases(tenant.id), detections(ids), accessRequests(ids)]);
+    const [actions, cases, found, access] = await Promise.all([providerActions(tenant.id), tenantCases(tenant.id), detections(tenant.id), accessRequests(tenant.id)]);
     return { tenant, deployments, providerActions: actions, cases, detections: found, accessRequests: access, serverTime: new Date() };
   }),
 
