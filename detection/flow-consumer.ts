@@ -25,7 +25,7 @@ export interface FlowConsumerOptions extends FlowConnectionOptions, FlowStreamOp
   ackWaitMs?: number;
   /** Batches asked for at once per partition (default 16). */
   prefetchBatches?: number;
-  /** How long a pull request waits for batches (default 1 s): also how long stop() may take. */
+  /** How long a pull request waits for batches (default and least 1 s, below ackWaitMs): also how long stop() may take. */
   pollMs?: number;
 }
 
@@ -59,6 +59,7 @@ export interface FlowConsumer {
 
 const DURABLE = /^[A-Za-z0-9_-]+$/;
 const RESTART_DELAY_MS = 1_000;
+const MIN_POLL_MS = 1_000;
 
 export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<FlowConsumer> {
   const stream = opts.stream ?? DEFAULT_FLOW_STREAM;
@@ -70,7 +71,9 @@ export async function startFlowConsumer(opts: FlowConsumerOptions): Promise<Flow
   if (!DURABLE.test(opts.durableName)) throw new Error(`durableName ${JSON.stringify(opts.durableName)} may only hold letters, digits, '-' and '_'`);
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetchBatches must be a positive integer, got ${prefetch}`);
   if (!Number.isInteger(ackWaitMs) || ackWaitMs < 1) throw new RangeError(`ackWaitMs must be a positive integer, got ${ackWaitMs}`);
-  if (!Number.isInteger(pollMs) || pollMs < 100 || pollMs >= ackWaitMs) throw new RangeError(`pollMs must be an integer from 100 to below ackWaitMs, got ${pollMs}`);
+  // The NATS client refuses a pull request that waits less than a second, and a pull that outlasts ackWaitMs would
+  // see its own batches delivered again.
+  if (!Number.isInteger(pollMs) || pollMs < MIN_POLL_MS || pollMs >= ackWaitMs) throw new RangeError(`pollMs must be an integer from ${MIN_POLL_MS} to below ackWaitMs (${ackWaitMs}), got ${pollMs}`);
 
   const { nc, release } = await openConnection(opts, `safeguard-detector-${opts.durableName}`);
   let total: number;

@@ -355,6 +355,9 @@ describe.skipIf(!reachable)('flows over NATS JetStream', () => {
     await expect(createFlowPublisher({ ...where, partitions: 16 })).rejects.toThrow(/was made for 8 partitions, not 16/);
     await expect(startFlowConsumer({ ...where, totalPartitions: 4, partitions: [0], durableName: 'x', sink: () => {} })).rejects.toThrow(/was made for 8 partitions, not 4/);
     await expect(startFlowConsumer({ ...where, partitions: [8], durableName: 'x', sink: () => {} })).rejects.toThrow(/partition 8 is not one of the stream's 8/);
+    // Timing the NATS client would refuse later, on the first pull, is refused at once.
+    await expect(startFlowConsumer({ ...where, partitions: [0], durableName: 'x', sink: () => {}, pollMs: 500 })).rejects.toThrow(/pollMs must be an integer from 1000 to below ackWaitMs \(30000\), got 500/);
+    await expect(startFlowConsumer({ ...where, partitions: [0], durableName: 'x', sink: () => {}, pollMs: 2_000, ackWaitMs: 2_000 })).rejects.toThrow(/below ackWaitMs \(2000\)/);
     const consumer = await startFlowConsumer({ ...where, partitions: { index: 2, of: 3 }, durableName: 'x', sink: () => {} });
     expect([consumer.partitions, consumer.totalPartitions]).toEqual([[2, 5], 8]);
     await consumer.stop();
