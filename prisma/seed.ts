@@ -170,6 +170,14 @@ export interface SeedResult {
   created: { tenants: number; subscriptions: number; deployments: number; allocations: number };
 }
 
+/** When the demo's suspended deployment was suspended (by hand, before Safeguard: no case). */
+const DEMO_SUSPENDED_AT = new Date('2026-09-14T08:30:00.000Z');
+
+/** The earliest start among allocations: when a tenant or deployment first held an address. */
+function earliest(allocations: readonly DemoAllocation[]): Date {
+  return new Date(Math.min(...allocations.map((a) => Date.parse(a.validFrom))));
+}
+
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
@@ -181,7 +189,8 @@ export async function seed(db: Db, { log = childLogger('seed') }: { log?: Logger
     const { subscriptions, deployments, ...fields } = t;
     let tenant = await db.tenant.findUnique({ where: { slug: t.slug } });
     if (!tenant) {
-      tenant = await db.tenant.create({ data: fields });
+      // A customer since its first address range, not since the seed ran: the pages show both dates side by side.
+      tenant = await db.tenant.create({ data: { ...fields, createdAt: earliest(deployments.flatMap((d) => d.allocations)) } });
       created.tenants++;
     }
     const subscriptionIds = new Map<string, string>();
@@ -198,8 +207,16 @@ export async function seed(db: Db, { log = childLogger('seed') }: { log?: Logger
       if (!subscriptionId) throw new Error(`Seed data: ${t.slug}/${d.name} names unknown subscription ${d.subscription}`);
       let deployment = await db.deployment.findUnique({ where: { subscriptionId_name: { subscriptionId, name: d.name } } });
       if (!deployment) {
-        deployment = await db.deployment.create({ data: { tenantId: tenant.id, subscriptionId, name: d.name, state: d.state } });
+        const since = earliest(d.allocations);
+        const stateChangedAt = d.state === 'suspended' ? DEMO_SUSPENDED_AT : since;
+        deployment = await db.deployment.create({ data: { tenantId: tenant.id, subscriptionId, name: d.name, state: d.state, createdAt: since, stateChangedAt } });
         created.deployments++;
+        // A suspended deployment was suspended through the provider, like any other: the tenant's page lists it.
+        if (d.state === 'suspended') {
+          await db.providerAction.create({
+            data: { idempotencyKey: `seed:suspend:${deployment.id}`, kind: 'suspend', deploymentId: deployment.id, provider: 'demo seed', requestedAt: stateChangedAt, completedAt: stateChangedAt },
+          });
+        }
       }
       for (const a of d.allocations) {
         const validFrom = new Date(a.validFrom);

@@ -47,6 +47,13 @@ describe('demo seed', () => {
     const tenant = await db.tenant.findUniqueOrThrow({ where: { slug: 'kestrel-games' } });
     expect(tenant).toMatchObject({ timeZone: 'America/Los_Angeles', securityContactEmail: null, ownerEmail: 'maya@kestrel.example.org' });
     expect(await db.deployment.count({ where: { state: 'suspended' } })).toBe(1);
+    // Its history agrees with its state: the suspension is on record, and dates come from the address ranges.
+    const suspended = await db.deployment.findFirstOrThrow({ where: { state: 'suspended' } });
+    expect(await db.providerAction.findMany({ where: { deploymentId: suspended.id } })).toEqual([
+      expect.objectContaining({ kind: 'suspend', requestedAt: suspended.stateChangedAt, completedAt: suspended.stateChangedAt }),
+    ]);
+    expect(suspended.createdAt.toISOString()).toBe('2025-05-01T00:00:00.000Z');
+    expect(tenant.createdAt.toISOString()).toBe('2025-02-01T00:00:00.000Z');
   });
 
   it('attributes the moved range to whoever held it at the time', async () => {
