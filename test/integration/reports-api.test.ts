@@ -157,6 +157,9 @@ describe('POST /api/reports refuses', () => {
     expect(r.status).toBe(413);
     expect(r.body).toMatchObject({ error: 'too_large' });
     expect(r.body.message).toContain(String(MAX));
+    // Compressed bodies are not taken (no Content-Encoding), so the advice does not suggest them.
+    expect(r.body.message).toMatch(/split it into several reports/);
+    expect(r.body.message).not.toMatch(/compress/);
   });
 
   it('a streamed body that passes the limit without announcing its size (413)', async () => {
@@ -217,6 +220,8 @@ describe('POST /api/reports accepts', () => {
   it('valid JSON that is not a report, and a report with no source address: kept for a person', async () => {
     const notReport = await call(post('{"hello": "world"}', json));
     expect(notReport.status).toBe(202);
+    // Parsed at once: the sender learns why, as for malformed JSON.
+    expect(notReport.body).toMatchObject({ intake: 'parse_failed', notice: expect.stringMatching(/^the report could not be parsed \(.+\); it is kept and will be reviewed by a person$/) });
     expect((await processed(notReport.body.reportId as string)).row.parseStatus).toBe('failed');
     const noIp = JSON.parse(xarf()) as Record<string, unknown>;
     delete noIp.source_identifier;

@@ -22,7 +22,12 @@ function problem(status: number, error: string, message: string, headers: Record
   return Response.json({ error, message }, { status, headers: { ...NO_CACHE, ...headers } });
 }
 
-const tooLarge = (max: number) => problem(413, 'too_large', `the report is larger than the ${max} bytes accepted; send it compressed into fewer bytes or split it`);
+/** Why a stored report could not be parsed, for the sender: it is kept for a person either way. */
+function parseNotice(intake: { outcome: string; error?: string }): string | undefined {
+  return intake.outcome === 'parse_failed' ? `the report could not be parsed (${intake.error ?? 'unknown format'}); it is kept and will be reviewed by a person` : undefined;
+}
+
+const tooLarge = (max: number) => problem(413, 'too_large', `the report is larger than the ${max} bytes accepted; leave out large samples or attachments, or split it into several reports`);
 
 
 export async function POST(req: Request): Promise<Response> {
@@ -61,6 +66,7 @@ export async function POST(req: Request): Promise<Response> {
       { raw: body, channel: 'api', contentType, reporterId: key.reporterId },
       { actor: { type: 'api_key', id: key.keyId } },
     );
+    const told = notice ?? parseNotice(stored.intake);
     return Response.json(
       {
         reportId: stored.reportId,
@@ -69,7 +75,7 @@ export async function POST(req: Request): Promise<Response> {
         status: 'accepted',
         // routed, unattributed, parse_failed (a person looks at it), or queued (finished later, nothing is lost)
         intake: stored.intake.outcome,
-        ...(notice ? { notice } : {}),
+        ...(told ? { notice: told } : {}),
       },
       { status: 202, headers: NO_CACHE },
     );
