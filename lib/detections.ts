@@ -11,6 +11,9 @@ import { storeReport, type ParsedReportFields, type StoredReport, type StoreRepo
 
 export const DETECTION_CONTENT_TYPE = 'application/vnd.safeguard.detection+json';
 
+/** A finding names at most this many targets, heaviest first; its counts carry the totals. */
+export const MAX_FINDING_TARGETS = 100;
+
 const address = z.string().refine((s) => parseIpOrCidr(s).ok, 'not an IPv4 or IPv6 address or CIDR network');
 
 export const DetectionInputSchema = z
@@ -22,7 +25,7 @@ export const DetectionInputSchema = z
     category: ReportCategorySchema,
     sourceIp: address,
     /** What was attacked: addresses, host names, URLs. */
-    targets: z.array(z.string().trim().min(1).max(500)).max(100).default([]),
+    targets: z.array(z.string().trim().min(1).max(500)).max(MAX_FINDING_TARGETS).default([]),
     windowStart: z.coerce.date(),
     windowEnd: z.coerce.date(),
     /** Whatever the detector counted: packets, flows, failed logins, ... */

@@ -1,6 +1,6 @@
 // What the detectors report: one finding per host, kind and window, and its translation into a DetectionInput for
 // intake (lib/detections.ts), which routes it to the abuse case of the deployment holding the source address.
-import type { DetectionInput } from '../../lib/detections';
+import { MAX_FINDING_TARGETS, type DetectionInput } from '../../lib/detections';
 import type { Severity } from '../cases';
 import { ipKeyToString, type IpKey } from '../flows/types';
 import { EVIDENCE_SUMMARY_MAX, type Confidence, type ReportCategory } from '../reports/types';
@@ -113,7 +113,7 @@ export function toDetectionInput(finding: Finding): DetectionInput | undefined {
     kind: crossTenant ? `${finding.kind}-against-tenant` : finding.kind,
     category: finding.category,
     sourceIp: finding.sourceIp,
-    targets: finding.targets.slice(0, 100),
+    targets: finding.targets.slice(0, MAX_FINDING_TARGETS),
     windowStart: finding.windowStart,
     windowEnd: finding.windowEnd,
     counts: finding.counts,

@@ -2,6 +2,7 @@
 // is crossed, later flows of the same host, kind and window merged into them, and each finding closed once its window
 // is over. Only suspicious hosts ever get an object here; the rest live in the typed arrays of the pool.
 import { ipKeyToString, type FlowRecord, type IpKey } from '../flows/types';
+import { MAX_FINDING_TARGETS } from '../../lib/detections';
 import type { Confidence } from '../reports/types';
 import type { TenantRef } from './allocations';
 import { FINDING_CATEGORY, formatFlow, severityOf, type EvidenceFlow, type Finding, type FindingListener } from './findings';
@@ -15,7 +16,6 @@ export const KIND_INDEX = Object.fromEntries(FINDING_KINDS.map((k, i) => [k, i])
 export const RELEVANT = { PROBE: 1, SMTP: 2, LOGIN: 4 } as const;
 
 const RING_SIZE = 32;
-const MAX_TARGETS = 100;
 const MAX_EVIDENCE = 10;
 
 interface KeptFlow extends EvidenceFlow {
@@ -275,7 +275,7 @@ export class Ledger {
     const weights = o.direction === 'inbound' ? o.sources : o.targets;
     const w = weights.get(other);
     if (w !== undefined) weights.set(other, w + f.packets);
-    else if (weights.size < MAX_TARGETS) weights.set(other, f.packets);
+    else if (weights.size < MAX_FINDING_TARGETS) weights.set(other, f.packets);
     if (peer && peer.tenantId !== o.ref.tenantId && o.direction === 'outbound') o.targetTenants.set(peer.tenantId, peer.deploymentId);
     // The heaviest flows, first come first kept among equals.
     const ev = o.evidence;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../domain/roles';
 import { resetConfigForTests } from '../../lib/config';
 import { db } from '../../lib/db';
-import { canonicalDetection, DETECTION_CONTENT_TYPE, DetectionInputSchema, parseStoredDetection, type DetectionInput } from '../../lib/detections';
+import { canonicalDetection, DETECTION_CONTENT_TYPE, DetectionInputSchema, MAX_FINDING_TARGETS, parseStoredDetection, type DetectionInput } from '../../lib/detections';
 import { createCaller } from '../../web/server/root';
 import type { Prisma } from '../../generated/prisma/client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -285,6 +285,7 @@ describe('findings', () => {
       confidence: 'medium',
       sourceIp: '198.51.100.7',
       targets: ['203.0.113.5'],
+      targetsCapped: false,
       windowStart: hour(-2, 10),
       windowEnd: hour(-2, 11),
       tenant: { id: one.tenant.id, name: one.tenant.name },
@@ -343,6 +344,13 @@ describe('findings', () => {
     const f = await as('analyst').detections.finding({ id: ids.pending });
     expect(f).toMatchObject({ kind: null, evidence: null, stored: null, sourceTraffic: null, parseStatus: 'pending' });
     expect(f.raw?.text).toMatch(/^\{"pending":"/);
+  });
+
+  it('says when a finding kept only its heaviest targets', async () => {
+    const many = Array.from({ length: MAX_FINDING_TARGETS }, (_, i) => `203.0.${113 + (i >> 8)}.${i & 255}`);
+    const capped = await makeFinding(finding('capped-scan', hour(-1, 5), { targets: many, counts: { destinations: 399 } }), { receivedAt: hour(-1, 6) });
+    expect(await as('analyst').detections.finding({ id: capped.id })).toMatchObject({ targetsCapped: true, targets: many });
+    expect(await as('analyst').detections.finding({ id: ids.scan })).toMatchObject({ targetsCapped: false });
   });
 
   it('knows only findings', async () => {

@@ -90,7 +90,7 @@ export function FindingsTable() {
                   {f.targets.length > 0 && (
                     <div className="muted">
                       → {f.targets.slice(0, TARGETS_SHOWN).join(', ')}
-                      {f.targets.length > TARGETS_SHOWN ? ` and ${f.targets.length - TARGETS_SHOWN} more` : ''}
+                      {f.targets.length > TARGETS_SHOWN ? ` and ${f.targetsCapped ? 'more' : `${f.targets.length - TARGETS_SHOWN} more`}` : ''}
                     </div>
                   )}
                 </td>

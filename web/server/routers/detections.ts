@@ -5,6 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Prisma } from '../../../generated/prisma/client';
 import { db } from '../../../lib/db';
+import { MAX_FINDING_TARGETS } from '../../../lib/detections';
 import {
   findingsByHour,
   floorTo,
@@ -166,6 +167,8 @@ function findingSummary(r: FindingRow, named: Awaited<ReturnType<typeof names>>)
     confidence: d?.confidence ?? r.confidence,
     sourceIp: d?.sourceIp ?? r.sourceIps[0] ?? null,
     targets: d?.targets ?? [],
+    /** The finding kept only the heaviest targets: its counts say how many there were. */
+    targetsCapped: (d?.targets.length ?? 0) >= MAX_FINDING_TARGETS,
     windowStart: d?.windowStart ?? null,
     windowEnd: d?.windowEnd ?? null,
     tenant: named.tenant(r.tenantId),

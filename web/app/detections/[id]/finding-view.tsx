@@ -89,7 +89,7 @@ export function FindingView({ findingId }: { findingId: string }) {
         </pre>
         {f.targets.length > 0 && (
           <>
-            <h3>Targets ({f.targets.length})</h3>
+            <h3>Targets ({f.targetsCapped ? `the ${f.targets.length} heaviest, the most a finding keeps; the counts give the total` : f.targets.length})</h3>
             <pre className="text-block" data-testid="finding-targets">
               {f.targets.join('\n')}
             </pre>
