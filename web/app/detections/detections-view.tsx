@@ -70,7 +70,8 @@ export function DetectionsView() {
             {o.series.length === 0 ? (
               <p className="empty" data-testid="flows-empty">
                 No detector has reported traffic in the last {windowLabel(hours)}. Each detector process writes its counts once a minute; once one
-                runs and receives flows, the chart fills in.
+                runs and receives flows, the chart fills in. Files replayed with <code>safeguard flows import</code> are past traffic: their
+                findings are listed below, but they do not count as live traffic here.
               </p>
             ) : (
               <>
