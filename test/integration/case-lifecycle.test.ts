@@ -118,6 +118,9 @@ describe('abuse case lifecycle', () => {
 
       await handle.executeUpdate(verifyRemediationUpdate, { args: [{ accepted: true, by: 'analyst-1', note: 'checked' }] });
       const result = await handle.result();
+      // The tenant's page of the closed case says when it closed (it shows no deadline any more).
+      const closedView = await api.tenant.view({ token });
+      expect(closedView).toMatchObject({ state: 'closed', closedAt: expect.any(Date) });
       await mail(f.contact, 'restored');
       const outcomeMail = await mail(reporterEmail, 'has been handled');
       expect(outcomeMail.Text).not.toContain(f.tenant.name);

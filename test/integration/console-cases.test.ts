@@ -10,6 +10,7 @@ import { signalCaseEvidence } from '../../activities/cases';
 import { startMailCatcher, type MailCatcher } from '../../dev/mailcatcher';
 import { caseWorkflowId, type CaseCategory, type CasePolicy, type CaseState } from '../../domain/cases';
 import type { Role } from '../../domain/roles';
+import { createAccessLink } from '../../lib/access-links';
 import { verifyApiKey } from '../../lib/api-keys';
 import { appendAudit, sealAllAudit, verifyAuditLog } from '../../lib/audit';
 import { resetConfigForTests } from '../../lib/config';
@@ -17,6 +18,7 @@ import { db } from '../../lib/db';
 import { unfinishedReports } from '../../lib/intake-sweeper';
 import { log } from '../../lib/log';
 import { createMailbox, type Mailbox } from '../../lib/mailbox';
+import { REPORT_CONFIRMATION } from '../../web/server/routers/public-report';
 import { createCaller } from '../../web/server/root';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestWorker, type TestWorker } from '../support/worker';
@@ -342,12 +344,37 @@ describe('public report form', () => {
     const token = /\/report\/confirm\?token=([A-Za-z0-9_-]{43})/.exec(mail.Text)?.[1];
     expect(token, mail.Text).toBeDefined();
 
+    // Opening the page checks the link without spending it.
+    await expect(as(null).publicReport.status({ token: token! })).resolves.toEqual({ ok: true, reports: 2 });
+    await expect(as(null).publicReport.status({ token: token! })).resolves.toEqual({ ok: true, reports: 2 });
     await expect(as(null).publicReport.confirm({ token: token! })).resolves.toEqual({ ok: true, reports: 2 });
+    await expect(as(null).publicReport.status({ token: token! })).resolves.toEqual({ ok: false, reason: 'used', message: 'This link has already been used.' });
     for (const r of held) {
       await expect(db().abuseReport.findUniqueOrThrow({ where: { id: r.id } })).resolves.toMatchObject({ confirmedAt: expect.any(Date), parseStatus: 'parsed' });
     }
     await expect(as(null).publicReport.confirm({ token: token! })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'This link has already been used.' });
     await expect(as(null).publicReport.confirm({ token: 'x'.repeat(43) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('says on opening the page that a made-up or expired link cannot be used, without the button', async () => {
+    await expect(as(null).publicReport.status({ token: 'made-up' })).resolves.toMatchObject({ ok: false, reason: 'unknown' });
+    await expect(as(null).publicReport.status({ token: 'x'.repeat(43) })).resolves.toMatchObject({ ok: false, reason: 'unknown' });
+    const link = await createAccessLink({ purpose: REPORT_CONFIRMATION, subjectId: randomUUID(), email: 'late@reporter.example', ttlMs: 60_000 }, db());
+    await db().accessLink.update({ where: { id: link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expect(as(null).publicReport.status({ token: link.token })).resolves.toEqual({ ok: false, reason: 'expired', message: 'This link has expired.' });
+    await expect(db().accessLink.findUniqueOrThrow({ where: { id: link.id } })).resolves.toMatchObject({ usedAt: null });
+  });
+
+  it('refuses an event time that has not happened yet, allowing a few minutes of clock skew', async () => {
+    const api = as(null, '192.0.2.202');
+    const future = { ...form, email: 'future@reporter.example', eventTime: '2030-01-01T00:00:00Z' };
+    await expect(api.publicReport.submit(future)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('When it happened cannot be in the future'),
+    });
+    await expect(api.publicReport.submit({ ...future, eventTime: new Date(Date.now() + 10 * 60_000).toISOString() })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(api.publicReport.submit({ ...future, eventTime: new Date(Date.now() + 60_000).toISOString() })).resolves.toEqual({ ok: true, reports: 2 });
+    expect(await db().abuseReport.count({ where: { reporterEmail: future.email } })).toBe(2);
   });
 
   it('counts an identical submission instead of storing it twice, and limits submissions per client', async () => {

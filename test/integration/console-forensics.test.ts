@@ -11,6 +11,7 @@ import { createCaller } from '../../web/server/root';
 import { createCaseFixtures, type CaseFixtures } from '../support/case-fixtures';
 import { startWorkerSystem, type WorkerSystem } from '../support/worker-system';
 import { eventually } from '../support/eventually';
+import { scopeShown } from '../../web/app/f/[token]/scope-shown';
 
 let system: WorkerSystem;
 let fx: CaseFixtures;
@@ -157,6 +158,10 @@ describe('tenant consent through the page procedures', () => {
       const afterShare = await tenant().forensicConsent.view({ token });
       expect(afterShare.reportText).toBe(done.reportText);
       expect(afterShare).toMatchObject({ state: 'completed', collected: done.artifacts.length, can: { decide: false, revoke: true } });
+      // The consent page shows what was approved (word for word what the tenant approved), not the proposal.
+      const shown = scopeShown(afterShare);
+      expect(shown).toMatchObject({ narrowed: true, text: decided.scopeTextShown, heading: 'Exactly what you approved (narrowed from what was proposed)' });
+      expect(shown.proposedText).toMatch(/Memory snapshot/);
 
       await expect(tenant().forensicConsent.revoke({ token, name: 'Dana Owner' })).resolves.toEqual({ ok: true });
       const revoked = await eventually(async () => {

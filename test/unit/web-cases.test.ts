@@ -75,7 +75,7 @@ describe('input schemas', () => {
     expect(assignInput.safeParse({ reportId: CASE_ID, deploymentId: CASE_ID, note: '' }).error?.issues[0]?.message).toBe(
       'Say why this report belongs to that deployment.',
     );
-    expect(uploadEmlInput.safeParse({ filename: 'report.pdf', contentBase64: 'AAAA' }).error?.issues[0]?.message).toBe('Upload an .eml file.');
+    expect(uploadEmlInput.safeParse({ filename: 'report.pdf', contentBase64: 'AAAA' }).error?.issues[0]?.message).toBe('The file must be a saved email: its name should end in .eml (or .msg, .txt).');
     expect(uploadEmlInput.safeParse({ filename: 'report.eml', contentBase64: '<html>' }).success).toBe(false);
   });
 

@@ -13,6 +13,8 @@ const testRouter = router({
   form: publicProcedure
     .input(z.object({ email: z.email('Enter an email address.'), age: z.number().int().min(18, 'Too young.') }))
     .mutation(() => 'ok'),
+  // Library messages left in place: the formatter must still name the fields in words.
+  bare: publicProcedure.input(z.object({ label: z.string().max(5), contentBase64: z.string().min(1), reporterId: z.uuid() })).mutation(() => 'ok'),
   crash: publicProcedure.query(() => {
     throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (password=hunter2)');
   }),
@@ -61,9 +63,20 @@ async function failure(call: () => Promise<unknown>) {
 describe('tRPC error formatting', () => {
   it('turns bad input into one message per field', async () => {
     const err = await failure(() => client.form.mutate({ email: 'nope', age: 3 }));
-    expect(err.message).toBe('Some fields are not valid.');
+    expect(err.message).toBe('Enter an email address. Too young.');
     expect(err.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     expect(err.data?.fieldErrors).toEqual({ email: ['Enter an email address.'], age: ['Too young.'] });
+  });
+
+  it("names fields in words where a schema kept the library's message, never the internal field name", async () => {
+    const err = await failure(() => client.bare.mutate({ label: 'far too long', contentBase64: '', reporterId: 'x' }));
+    expect(err.message).toBe('The key label may be at most 5 characters. Enter the file. The reporter id is not valid.');
+    expect(err.message).not.toMatch(/Too big|Too small|Invalid|contentBase64|reporterId/);
+    expect(err.data?.fieldErrors).toEqual({
+      label: ['The key label may be at most 5 characters.'],
+      contentBase64: ['Enter the file.'],
+      reporterId: ['The reporter id is not valid.'],
+    });
   });
 
   it('hides an unexpected error behind one sentence, with no stack even outside production', async () => {

@@ -49,23 +49,37 @@ export const assignInput = reportRef.extend({
   note: z.string().trim().min(1, 'Say why this report belongs to that deployment.').max(MAX_NOTE),
 });
 export const uploadEmlInput = z.object({
-  filename: z.string().trim().min(1).max(255).regex(/\.(eml|msg|txt)$/i, 'Upload an .eml file.'),
-  contentBase64: z.string().min(1, 'The file is empty.').regex(/^[A-Za-z0-9+/]*={0,2}$/, 'The file was not sent as base64.'),
+  filename: z
+    .string('Choose an .eml file to upload.')
+    .trim()
+    .min(1, 'Choose an .eml file to upload.')
+    .max(255, 'The file name is longer than 255 characters; rename the file.')
+    .regex(/\.(eml|msg|txt)$/i, 'The file must be a saved email: its name should end in .eml (or .msg, .txt).'),
+  contentBase64: z
+    .string('Choose an .eml file to upload.')
+    .min(1, 'The chosen file is empty: choose the saved email itself.')
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'The file could not be read; choose it again.'),
 });
 
 // ── Reporters (admin) ──
+export const MAX_KEY_LABEL = 100;
 export const createReporterInput = z.object({
-  name: z.string().trim().min(1, 'Enter a name.').max(200),
-  email: z.union([z.email('Enter an email address.').max(320), z.literal('')]).optional(),
+  name: z.string().trim().min(1, "Enter the reporter's name.").max(200, "The reporter's name may be at most 200 characters."),
+  email: z.union([z.email('Enter a valid email address for the reporter.').max(320, 'The email address may be at most 320 characters.'), z.literal('')]).optional(),
   notifyOutcome: z.boolean().default(true),
 });
-export const createKeyInput = z.object({ reporterId: z.uuid(), label: z.string().trim().min(1, 'Enter a label for the key.').max(100) });
-export const revokeKeyInput = z.object({ keyId: z.uuid() });
+export const createKeyInput = z.object({
+  reporterId: z.uuid('Choose a reporter from the list.'),
+  label: z.string().trim().min(1, 'Enter a label for the key.').max(MAX_KEY_LABEL, `The key label may be at most ${MAX_KEY_LABEL} characters.`),
+});
+export const revokeKeyInput = z.object({ keyId: z.uuid('That is not a key id.') });
 
 // ── Public web form ──
 export const MAX_FORM_IPS = 20;
 // X-ARF v4 allows 1,000 characters of description; the form keeps within it so the report validates.
 export const MAX_DESCRIPTION = 1_000;
+// A reporter's clock may run a little ahead of ours; an event time further ahead than this has not happened yet.
+export const CLOCK_SKEW_MS = 5 * 60_000;
 export const publicReportInput = z.object({
   email: z.email('Enter your email address; we send a confirmation link to it.').max(320),
   category: z.enum(CASE_CATEGORIES, 'Choose what kind of abuse this is.'),
@@ -76,7 +90,9 @@ export const publicReportInput = z.object({
     .max(2_000)
     .transform((s) => [...new Set(s.split(/[\s,;]+/).filter(Boolean))])
     .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], 'Each source must be an IPv4 or IPv6 address.')).min(1).max(MAX_FORM_IPS, `At most ${MAX_FORM_IPS} addresses.`)),
-  eventTime: z.iso.datetime({ offset: true, local: false, message: 'Enter when it happened (date and time).' }),
+  eventTime: z.iso
+    .datetime({ offset: true, local: false, message: 'Enter when it happened (date and time).' })
+    .refine((t) => Date.parse(t) <= Date.now() + CLOCK_SKEW_MS, 'When it happened cannot be in the future: enter the date and time you saw it.'),
   description: z.string().trim().min(10, 'Describe what happened (at least 10 characters).').max(MAX_DESCRIPTION, `At most ${MAX_DESCRIPTION} characters.`),
 });
 export type PublicReportForm = z.input<typeof publicReportInput>;

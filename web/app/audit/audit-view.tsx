@@ -50,8 +50,14 @@ export function AuditView() {
   );
   const verify = useQuery({ ...trpc.audit.verify.queryOptions(), enabled: false });
 
+  const [problem, setProblem] = useState<string | null>(null);
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // The server refuses this too; saying it here names the two fields as the form labels them.
+    const { from, to } = filtersOf(form);
+    if (from && to && from.getTime() > to.getTime()) return setProblem('From is after To: the start of the period must come before its end.');
+    setProblem(null);
     setApplied(form);
   };
   const entries = list.data?.pages.flatMap((p) => p.entries) ?? [];
@@ -82,10 +88,16 @@ export function AuditView() {
           onClick={() => {
             setForm(EMPTY);
             setApplied(EMPTY);
+            setProblem(null);
           }}
         >
           Clear
         </button>
+        {problem && (
+          <p role="alert" className="field-error" data-testid="audit-filter-problem">
+            {problem}
+          </p>
+        )}
       </form>
 
       <div className="panel">

@@ -1,4 +1,5 @@
-// A mutation's error under a form: the server's sentence, and each field's message where the input was refused.
+// A mutation's error under a form: the server's sentence. For refused input it already names each bad field in
+// words (web/server/trpc.ts, inputErrors), so the internal field names in fieldErrors are never shown.
 import type { TRPCClientErrorLike } from '@trpc/client';
 import type { AppRouter } from '../../server/root';
 
@@ -6,18 +7,9 @@ type ClientError = TRPCClientErrorLike<AppRouter> | null;
 
 export function FormError({ error, testId }: { error: ClientError; testId?: string }) {
   if (!error) return null;
-  const fields = error.data?.fieldErrors ?? {};
-  const lines = Object.entries(fields).flatMap(([field, messages]) => (messages ?? []).map((m) => `${field}: ${m}`));
   return (
     <div role="alert" className="error" data-testid={testId}>
       {error.message}
-      {lines.length > 0 && (
-        <ul>
-          {lines.map((l) => (
-            <li key={l}>{l}</li>
-          ))}
-        </ul>
-      )}
     </div>
   );
 }

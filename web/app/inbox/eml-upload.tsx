@@ -24,7 +24,10 @@ export function EmlUpload({ onStored }: { onStored: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setProblem(null);
+    // A refusal of an earlier attempt must not stay on screen under this one's message.
+    upload.reset();
     if (!file) return setProblem('Choose an .eml file first.');
+    if (file.size === 0) return setProblem('The chosen file is empty: choose the saved email itself.');
     if (file.size > CLIENT_MAX_BYTES) return setProblem(`The file is ${Math.round(file.size / 1024)} KiB; that is too large for a report.`);
     upload.mutate({ filename: file.name, contentBase64: toBase64(await file.arrayBuffer()) });
   };

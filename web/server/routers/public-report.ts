@@ -7,7 +7,7 @@ import { createMailActivities } from '../../../activities/mail';
 import { XARF_V4_CATEGORY_MAP } from '../../../domain/reports/categories';
 import type { CaseCategory } from '../../../domain/cases';
 import { categoryLabel } from '../../../domain/notices';
-import { createAccessLink, verifyAccessLink } from '../../../lib/access-links';
+import { createAccessLink, verifyAccessLink, type AccessLinkErrorCode } from '../../../lib/access-links';
 import { appendAudit } from '../../../lib/audit';
 import { db } from '../../../lib/db';
 import { childLogger } from '../../../lib/log';
@@ -91,6 +91,15 @@ function confirmationEmail(url: string, category: string, count: number) {
   };
 }
 
+/** A confirmation link's state without spending it, so the page offers the button only for a link that still works. */
+export async function confirmationStatus(token: string): Promise<{ ok: true; reports: number } | { ok: false; reason: AccessLinkErrorCode; message: string }> {
+  const verdict = await verifyAccessLink(token, { purpose: REPORT_CONFIRMATION }, db());
+  if (!verdict.ok) return { ok: false, reason: verdict.error, message: verdict.message };
+  return { ok: true, reports: verdict.link.subjectId.split(',').length };
+}
+
+const tokenInput = z.object({ token: z.string().min(1, 'The link is not complete.').max(200, 'This link is not valid.') });
+
 export const publicReportRouter = router({
   submit: publicProcedure.input(publicReportInput).mutation(async ({ ctx, input }) => {
     await enforceLimits([[perClient, ctx.ip ?? '-'], [perEmail, input.email.toLowerCase()]], {
@@ -112,8 +121,14 @@ export const publicReportRouter = router({
     return { ok: true as const, reports: held.length };
   }),
 
+  /** Whether a confirmation link can still be used (unknown, used, expired or withdrawn otherwise); does not spend it. */
+  status: publicProcedure.input(tokenInput).query(async ({ ctx, input }) => {
+    ctx.resHeaders.set('Referrer-Policy', 'no-referrer');
+    return confirmationStatus(input.token);
+  }),
+
   /** Confirms the reporter's address and hands the held reports to intake. */
-  confirm: publicProcedure.input(z.object({ token: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {
+  confirm: publicProcedure.input(tokenInput).mutation(async ({ ctx, input }) => {
     ctx.resHeaders.set('Referrer-Policy', 'no-referrer');
     const verdict = await verifyAccessLink(input.token, { purpose: REPORT_CONFIRMATION }, db());
     if (!verdict.ok) {

@@ -30,6 +30,8 @@ export interface TenantCaseView {
   deploymentName: string;
   timeZone: string;
   deadline: { at: Date; utc: string; local: string } | null;
+  /** When the case closed; a closed case has no deadline any more. */
+  closedAt: Date | null;
   acknowledgedAt: Date | null;
   remediation: string | null;
   remediationAt: Date | null;
@@ -66,6 +68,7 @@ export async function loadTenantCase(token: string, caseId?: string): Promise<{ 
     deploymentName: kase.deployment?.name ?? 'unknown',
     timeZone: kase.tenant.timeZone,
     deadline: kase.deadlineAt ? { at: kase.deadlineAt, ...formatDeadline(kase.deadlineAt, kase.tenant.timeZone) } : null,
+    closedAt: kase.closedAt,
     acknowledgedAt: kase.acknowledgedAt,
     remediation: kase.remediation,
     remediationAt: kase.remediationAt,

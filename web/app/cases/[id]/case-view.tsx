@@ -8,6 +8,7 @@ import { Timeline } from '../../components/timeline';
 import { useTRPC } from '../../../lib/trpc';
 import { CASE_STATE_LABELS } from '../../../server/case-actions';
 import { CaseActions } from './case-actions';
+import { deadlineShown } from './deadline-shown';
 import { ForensicsSection } from './forensics-section';
 import { WorkflowRow } from '../../components/workflow-link';
 
@@ -26,7 +27,7 @@ export function CaseView({ caseId }: { caseId: string }) {
       </p>
     );
   const c = kase.data;
-  const live = c.state !== 'closed' && c.state !== 'rejected';
+  const shown = deadlineShown(c.state, c.deadline?.at, c.closedAt);
   return (
     <section data-testid="case-page" data-state={c.state}>
       <p>
@@ -50,28 +51,33 @@ export function CaseView({ caseId }: { caseId: string }) {
           <dd>{c.tenant ? `${c.tenant.name} (${c.tenant.slug}) · contact ${c.tenant.contact}` : 'unknown'}</dd>
           <dt>Deployment</dt>
           <dd>{c.deployment ? `${c.deployment.name} · ${c.deployment.state}` : 'unknown'}</dd>
-          <dt>Deadline</dt>
-          <dd data-testid="case-deadline">
-            {c.deadline ? (
-              <>
-                <span data-testid="case-deadline-utc">{c.deadline.utc}</span>
-                <br />
-                <span className="muted">tenant: {c.deadline.local}</span>
-                <br />
-                <span className="muted" suppressHydrationWarning>
-                  yours: {new Date(c.deadline.at).toLocaleString()}
-                </span>
-                {live && (
+          {shown.kind === 'ended' ? (
+            <>
+              <dt>Closed</dt>
+              <dd data-testid="case-closed">{shown.text}; no deadline applies any more.</dd>
+            </>
+          ) : (
+            <>
+              <dt>Deadline</dt>
+              <dd data-testid="case-deadline">
+                {c.deadline && shown.kind === 'deadline' ? (
                   <>
+                    <span data-testid="case-deadline-utc">{c.deadline.utc}</span>
+                    <br />
+                    <span className="muted">tenant: {c.deadline.local}</span>
+                    <br />
+                    <span className="muted" suppressHydrationWarning>
+                      yours: {new Date(c.deadline.at).toLocaleString()}
+                    </span>
                     <br />
                     Time left: <Countdown deadline={c.deadline.at} testId="case-countdown" />
                   </>
+                ) : (
+                  'none yet (set when the tenant is notified)'
                 )}
-              </>
-            ) : (
-              'none yet (set when the tenant is notified)'
-            )}
-          </dd>
+              </dd>
+            </>
+          )}
           <dt>Opened</dt>
           <dd>
             {new Date(c.openedAt).toISOString()}

@@ -4,12 +4,12 @@
 // and the report once the analyst shares it. Everything from the server is rendered as text.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { scopeText } from '../../../../domain/forensics/scope-text';
 import { DATA_KIND_LABELS, type DataKind, type ForensicScope } from '../../../../domain/forensics/types';
 import { FormError } from '../../components/form-error';
 import { useTRPC } from '../../../lib/trpc';
 import type { ConsentView } from '../../../server/routers/forensic-consent';
 import { utcMinute } from '../../components/utc';
+import { scopeShown, signedBy } from './scope-shown';
 
 
 const STATE_TEXT: Record<ConsentView['state'], string> = {
@@ -47,11 +47,10 @@ export function ConsentPage({ token, initial }: { token: string; initial: Consen
 
   const narrowed = targets.length < proposed.targets.length || kinds.length < proposed.dataKinds.length;
   const narrowedScope = { targets: proposed.targets.filter((t) => targets.includes(t.deploymentId)), dataKinds: kinds as DataKind[] };
-  // What an approval would cover, in the words the server stores with the decision (the same function and names).
-  const shownText =
-    view.can.decide && narrowed && targets.length > 0 && kinds.length > 0
-      ? scopeText(narrowedScope as ForensicScope, { deployments: view.deploymentNames })
-      : view.scopeText;
+  // What an approval would cover, in the words the server stores with the decision (the same function and names);
+  // after an approval, what was approved.
+  const shown = scopeShown(view, narrowed && targets.length > 0 && kinds.length > 0 ? (narrowedScope as ForensicScope) : undefined);
+  const signed = signedBy(name, email);
   const approve = (e: FormEvent) => {
     e.preventDefault();
     // Unchanged: the whole proposed scope, exactly as shown above.
@@ -69,10 +68,16 @@ export function ConsentPage({ token, initial }: { token: string; initial: Consen
         {view.purpose}
       </pre>
 
-      <h2>{shownText === view.scopeText ? 'Exactly what would be accessed' : 'Exactly what you would approve (the items you left checked)'}</h2>
-      <pre className="message" data-testid="consent-scope" data-narrowed={shownText === view.scopeText ? 'no' : 'yes'}>
-        {shownText}
+      <h2>{shown.heading}</h2>
+      <pre className="message" data-testid="consent-scope" data-narrowed={shown.narrowed ? 'yes' : 'no'}>
+        {shown.text}
       </pre>
+      {shown.proposedText && (
+        <details data-testid="consent-proposed-scope">
+          <summary>What was proposed</summary>
+          <pre className="message">{shown.proposedText}</pre>
+        </details>
+      )}
       <p>
         Access lasts at most <strong>{view.accessHours} hours</strong> from your approval, or until you revoke it. Collected data is kept{' '}
         <strong>{view.retentionDays} days</strong> after the analysis ends, then deleted.
@@ -111,14 +116,15 @@ export function ConsentPage({ token, initial }: { token: string; initial: Consen
           <input id="consent-name" data-testid="consent-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} required />
           <label htmlFor="consent-email">Your email</label>
           <input id="consent-email" data-testid="consent-email" type="email" value={email} maxLength={320} onChange={(e) => setEmail(e.target.value)} required />
-          <button type="submit" data-testid="consent-approve" disabled={decide.isPending || targets.length === 0 || kinds.length === 0}>
+          <button type="submit" data-testid="consent-approve" disabled={decide.isPending || !signed || targets.length === 0 || kinds.length === 0}>
             {narrowed ? 'Approve the checked items only' : 'Approve'}
           </button>
           <label htmlFor="consent-reason">Reason for declining (optional)</label>
           <textarea id="consent-reason" data-testid="consent-reason" rows={2} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />
-          <button type="button" data-testid="consent-decline" disabled={decide.isPending || !name || !email} onClick={decline}>
+          <button type="button" data-testid="consent-decline" disabled={decide.isPending || !signed} onClick={decline}>
             Decline
           </button>
+          {!signed && <p className="muted" data-testid="consent-sign-hint">Enter your name and email to approve or decline.</p>}
           <FormError error={decide.error} testId="consent-error" />
         </form>
       )}

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTRPC } from '../../../../lib/trpc';
 import type { TenantCaseView } from '../../../../server/routers/tenant';
+import { deadlineShown } from '../../../cases/[id]/deadline-shown';
 
 const STATE_TEXT: Record<TenantCaseView['state'], string> = {
   triage: 'Under review by the abuse desk',
@@ -48,6 +49,7 @@ export function TenantCase({ token, initial }: { token: string; initial: TenantC
   const remediate = useMutation(trpc.tenant.submitRemediation.mutationOptions({ onSuccess: refresh }));
   const extend = useMutation(trpc.tenant.requestExtension.mutationOptions({ onSuccess: refresh }));
   const ref = { token, caseId: view.caseId };
+  const shown = deadlineShown(view.state, view.deadline?.at, view.closedAt);
 
   return (
     <section className="narrow" data-testid="tenant-case" data-state={view.state}>
@@ -60,7 +62,13 @@ export function TenantCase({ token, initial }: { token: string; initial: TenantC
       </p>
       <p data-testid="tenant-case-state">{STATE_TEXT[view.state]}</p>
 
-      {view.deadline && view.state !== 'closed' && view.state !== 'rejected' && (
+      {shown.kind === 'ended' && (
+        <p data-testid="tenant-case-closed">
+          {shown.text}. There is no deadline any more and nothing more for you to do on this case.
+        </p>
+      )}
+
+      {view.deadline && shown.kind === 'deadline' && (
         <div data-testid="tenant-deadline">
           <h2>Deadline</h2>
           <p>
