@@ -11,7 +11,7 @@ import { Prisma } from '../generated/prisma/client';
 import { signalCaseEvidence } from '../activities/cases';
 import { CASE_CATEGORIES, type CaseCategory } from '../domain/cases';
 import { parseReport } from '../domain/reports/detect';
-import type { NormalisedReport } from '../domain/reports/types';
+import { EVENT_TIME_SKEW_MS, type NormalisedReport } from '../domain/reports/types';
 import { attributeSources } from './attribution';
 import type { AuditInput } from './audit';
 import type { Db } from './db';
@@ -203,9 +203,16 @@ export async function continueIntake(db: Db, temporal: Client, row: IntakeRow, o
     return { reportId, outcome: 'routed', cases: [] };
   }
 
-  // Looked up again whenever routing did not finish: cheap, and it gives the targets to signal.
-  const at = eventTime ?? row.receivedAt;
-  const atNote = eventTime ? undefined : `the report gives no event time; looked up at the time received (${at.toISOString()})`;
+  // Looked up again whenever routing did not finish: cheap, and it gives the targets to signal. A report cannot
+  // describe what has not happened yet: an event time past its arrival (beyond clock skew) is a wrong clock or zone,
+  // and whoever holds the address in that future is not who sent it, so it is looked up at the time received.
+  const future = eventTime !== null && eventTime.getTime() > row.receivedAt.getTime() + EVENT_TIME_SKEW_MS;
+  const at = eventTime && !future ? eventTime : row.receivedAt;
+  const atNote = !eventTime
+    ? `the report gives no event time; looked up at the time received (${at.toISOString()})`
+    : future
+      ? `the report's event time ${eventTime.toISOString()} is later than its arrival; looked up at the time received (${at.toISOString()})`
+      : undefined;
   const attribution = await attributeSources(db, sourceIps, at, atNote);
   const first = attribution.targets[0];
   set.push(

@@ -40,6 +40,9 @@ export type Reporter = z.infer<typeof ReporterSchema>;
 
 export const EVIDENCE_SUMMARY_MAX = 4000;
 
+/** How far a report's event time may lie past its arrival (clocks differ) before it is taken for a wrong one. */
+export const EVENT_TIME_SKEW_MS = 5 * 60_000;
+
 export const NormalisedReportSchema = z.object({
   format: ReportFormatSchema,
   category: ReportCategorySchema,

@@ -183,6 +183,22 @@ describe('attribution', () => {
     expect(before.row.attributionNote).toContain('2026-05-31T23:59:00.000Z');
   });
 
+  it('looks an address up at the time received when the event time lies in the future', async () => {
+    // A range that a deployment will hold only from next month: an event "then" was not sent by it.
+    const d = await deployment('northwind-analytics', 'analytics-api');
+    const from = new Date(Date.now() + 30 * 86_400_000);
+    await db.ipAllocation.create({ data: { deploymentId: d.id, cidr: '192.0.2.248/29', validFrom: from } });
+    const later = new Date(from.getTime() + 86_400_000).toISOString();
+    const { row, outcome } = await intake(xarf('192.0.2.250', later));
+    expect(outcome.outcome).toBe('unattributed');
+    expect(row.eventTime!.toISOString()).toBe(later);
+    expect(row.attributionNote).toContain(`the report's event time ${later} is later than its arrival; looked up at the time received (${row.receivedAt.toISOString()})`);
+    // Within the allowed clock difference the event time stands.
+    const { row: skewed } = await intake(xarf('192.0.2.1', new Date(Date.now() + 60_000).toISOString()));
+    expect(skewed.attribution).toBe('attributed');
+    expect(skewed.attributionNote).not.toContain('later than its arrival');
+  });
+
   it('attributes IPv6 sources', async () => {
     const d = await deployment('northwind-analytics', 'analytics-api');
     const { row, outcome } = await intake(xarf('2001:db8:100::5', '2026-03-02T08:15:00Z'));

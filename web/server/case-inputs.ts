@@ -2,6 +2,7 @@
 // browser validate with the same schemas before they send.
 import { z } from 'zod';
 import { CASE_CATEGORIES, SEVERITIES } from '../../domain/cases';
+import { EVENT_TIME_SKEW_MS } from '../../domain/reports/types';
 import { CASE_STATES } from './case-actions';
 
 export const MAX_NOTE = 2_000;
@@ -79,7 +80,7 @@ export const MAX_FORM_IPS = 20;
 // X-ARF v4 allows 1,000 characters of description; the form keeps within it so the report validates.
 export const MAX_DESCRIPTION = 1_000;
 // A reporter's clock may run a little ahead of ours; an event time further ahead than this has not happened yet.
-export const CLOCK_SKEW_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = EVENT_TIME_SKEW_MS;
 export const publicReportInput = z.object({
   email: z.email('Enter your email address; we send a confirmation link to it.').max(320),
   category: z.enum(CASE_CATEGORIES, 'Choose what kind of abuse this is.'),
