@@ -19,6 +19,13 @@ export type CaseCategory = (typeof CASE_CATEGORIES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The gravest of some severities (SEVERITIES is ordered mildest first); null when there is none. */
+export function gravest(severities: readonly (Severity | null | undefined)[]): Severity | null {
+  let worst = -1;
+  for (const s of severities) if (s) worst = Math.max(worst, SEVERITIES.indexOf(s));
+  return worst < 0 ? null : SEVERITIES[worst]!;
+}
+
 /** Mirrors the CaseState enum in prisma/schema.prisma. */
 export type CaseState = 'triage' | 'notified' | 'remediation_submitted' | 'suspended' | 'closed' | 'rejected';
 

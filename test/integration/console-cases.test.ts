@@ -171,7 +171,21 @@ describe('case queue', () => {
     expect(c.deadline?.utc).toMatch(/ UTC$/);
     expect(c.deadline?.local).toContain('Europe/Berlin');
     expect(c.allowed).toEqual({ triage: false, decideExtension: false, verifyRemediation: true });
+    // No finding of ours in it: nothing for triage to start from.
+    expect(c.detectedSeverity).toBeNull();
     await expect(as('analyst').cases.get({ caseId: randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no such case.' });
+  });
+
+  it("offers triage our detectors' gravest grading of the findings in the case", async () => {
+    const kase = await makeCase(t1, 'hacking_port_scan', 'triage');
+    for (const severity of ['medium', 'high', 'low']) {
+      const finding = { detector: 'netflow-test', kind: 'outbound-dos', category: 'dos', sourceIp: '192.0.2.9', targets: [], windowStart: new Date(), windowEnd: new Date(), counts: {}, severity, confidence: 'high' };
+      const raw = Buffer.from(JSON.stringify({ ...finding, n: randomUUID() }));
+      await db().abuseReport.create({
+        data: { channel: 'detection', contentType: 'application/json', raw, sha256: createHash('sha256').update(raw).digest('hex'), sizeBytes: raw.length, parseStatus: 'parsed', normalized: finding, caseId: kase.id },
+      });
+    }
+    expect((await as('analyst').cases.get({ caseId: kase.id })).detectedSeverity).toBe('high');
   });
 
   it('refuses an action on a closed case with a clear message, before asking Temporal', async () => {

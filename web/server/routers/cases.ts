@@ -3,7 +3,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Prisma } from '../../../generated/prisma/client';
-import { CASE_CATEGORIES, SEVERITIES, type CaseState, type TriageDecision } from '../../../domain/cases';
+import { CASE_CATEGORIES, gravest, SEVERITIES, type CaseState, type TriageDecision } from '../../../domain/cases';
 import { categoryLabel, formatDeadline } from '../../../domain/notices';
 import { withActors } from '../../../lib/actors';
 import type { SessionUser } from '../../../lib/session';
@@ -12,6 +12,7 @@ import { getTemporalClient, temporalUiLink } from '../../../lib/temporal';
 import { decideExtensionUpdate, triageUpdate, verifyRemediationUpdate } from '../../../workflows/abuse-case';
 import { allowedCaseActions, caseActionRefusal, CASE_STATES, OPEN_CASE_STATES, type CaseAction } from '../case-actions';
 import { caseListInput, decideExtensionInput, triageInput, verifyRemediationInput } from '../case-inputs';
+import { readDetection } from '../detection-stats';
 import { withTemporalErrors } from '../temporal-errors';
 import { protectedProcedure, router } from '../trpc';
 
@@ -108,7 +109,7 @@ export const casesRouter = router({
 
   get: protectedProcedure.input(z.object({ caseId: z.uuid('That is not a case id.') })).query(async ({ ctx, input }) => {
     const c = await loadCase(input.caseId);
-    const [reports, notifications, timeline, mergedInto] = await Promise.all([
+    const [reports, notifications, timeline, mergedInto, detections] = await Promise.all([
       db().abuseReport.findMany({
         where: { caseId: c.id },
         orderBy: { receivedAt: 'desc' },
@@ -147,6 +148,8 @@ export const casesRouter = router({
         take: TIMELINE_SHOWN,
       }),
       c.mergedIntoId ? db().case.findUnique({ where: { id: c.mergedIntoId }, select: { id: true, workflowId: true } }) : null,
+      // Our own detectors grade what they found: the triage form starts from the gravest of them.
+      db().abuseReport.findMany({ where: { caseId: c.id, channel: 'detection' }, orderBy: { receivedAt: 'desc' }, take: REPORTS_SHOWN, select: { normalized: true } }),
     ]);
     const timeZone = c.tenant?.timeZone ?? 'UTC';
     return {
@@ -158,6 +161,8 @@ export const casesRouter = router({
       categoryLabel: categoryLabel(c.category),
       state: c.state as CaseState,
       severity: c.severity,
+      /** The gravest severity our detectors gave the findings in this case; null when none came from them. */
+      detectedSeverity: gravest(detections.map((d) => readDetection(d.normalized)?.severity)),
       openedAt: c.openedAt,
       closedAt: c.closedAt,
       reopenCount: c.reopenCount,

@@ -9,29 +9,29 @@ import { useTRPC } from '../../../lib/trpc';
 import type { AllowedActions } from '../../../server/case-actions';
 import { decideExtensionInput, triageInput, verifyRemediationInput } from '../../../server/case-inputs';
 
-type Props = { caseId: string; allowed: AllowedActions; onDone: () => void };
+type Props = { caseId: string; allowed: AllowedActions; onDone: () => void; /** Our detectors' gravest grading, to start triage from. */ detectedSeverity?: Severity | null };
 
 /** The first message of a failed parse, for the field under the form. */
 function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | null {
   return result.success ? null : (result.error?.issues[0]?.message ?? 'Check the form.');
 }
 
-export function CaseActions({ caseId, allowed, onDone }: Props) {
+export function CaseActions({ caseId, allowed, onDone, detectedSeverity }: Props) {
   const none = !allowed.triage && !allowed.decideExtension && !allowed.verifyRemediation;
   if (none) return <p className="muted" data-testid="no-actions">No action is possible on this case now.</p>;
   return (
     <div className="actions" data-testid="case-actions">
-      {allowed.triage && <TriageForms caseId={caseId} onDone={onDone} />}
+      {allowed.triage && <TriageForms caseId={caseId} onDone={onDone} detectedSeverity={detectedSeverity ?? null} />}
       {allowed.decideExtension && <ExtensionForm caseId={caseId} onDone={onDone} />}
       {allowed.verifyRemediation && <VerifyForm caseId={caseId} onDone={onDone} />}
     </div>
   );
 }
 
-function TriageForms({ caseId, onDone }: { caseId: string; onDone: () => void }) {
+function TriageForms({ caseId, onDone, detectedSeverity }: { caseId: string; onDone: () => void; detectedSeverity: Severity | null }) {
   const trpc = useTRPC();
   const triage = useMutation(trpc.cases.triage.mutationOptions({ onSuccess: onDone }));
-  const [severity, setSeverity] = useState<Severity>('medium');
+  const [severity, setSeverity] = useState<Severity>(detectedSeverity ?? 'medium');
   const [reason, setReason] = useState('');
   const [notifyReporter, setNotifyReporter] = useState(true);
   const [into, setInto] = useState('');

@@ -129,7 +129,7 @@ export function CaseView({ caseId }: { caseId: string }) {
       </div>
 
       <h2>Actions</h2>
-      <CaseActions caseId={c.id} allowed={c.allowed} onDone={refresh} />
+      <CaseActions caseId={c.id} allowed={c.allowed} onDone={refresh} detectedSeverity={c.detectedSeverity} />
 
       <h2>Evidence ({c.reportCount})</h2>
       <EvidenceViewer reports={c.reports} total={c.reportCount} />
