@@ -1,6 +1,7 @@
 // The evidence of a case: what the parser made of each report. Every field here is attacker-supplied and is shown as
 // text (React escapes it); long text sits in a scrolling <pre>. Nothing is ever rendered as HTML.
 import './console.css';
+import { utcSecond } from './utc';
 
 export interface EvidenceReport {
   id: string;
@@ -37,7 +38,7 @@ export function EvidenceViewer({ reports, total }: { reports: EvidenceReport[]; 
           <dl className="fields">
             <dt>Received</dt>
             <dd>
-              {new Date(r.receivedAt).toISOString()} via {r.channel}
+              {utcSecond(r.receivedAt)} via {r.channel}
               {r.submissionCount > 1 ? ` (sent ${r.submissionCount} times)` : ''}
             </dd>
             <dt>Reporter</dt>

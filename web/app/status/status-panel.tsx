@@ -1,6 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../../lib/trpc';
+import { utcSecond } from '../components/utc';
 
 const LABELS = { database: 'Database', temporal: 'Temporal', worker: 'Worker', mail: 'Mail (SMTP)' } as const;
 
@@ -31,7 +32,7 @@ export function StatusPanel() {
         </tbody>
       </table>
       <p className="muted">
-        Checked at {checkedAt.toISOString()} · refreshed every 5 seconds ·{' '}
+        Checked at {utcSecond(checkedAt)} · refreshed every 5 seconds ·{' '}
         <a href={temporalUiUrl} target="_blank" rel="noreferrer">
           Open the Temporal UI
         </a>

@@ -10,6 +10,7 @@ import { CASE_STATE_LABELS } from '../../../server/case-actions';
 import { CaseActions } from './case-actions';
 import { deadlineShown } from './deadline-shown';
 import { ForensicsSection } from './forensics-section';
+import { utcSecond } from '../../components/utc';
 import { WorkflowRow } from '../../components/workflow-link';
 
 export function CaseView({ caseId }: { caseId: string }) {
@@ -67,7 +68,7 @@ export function CaseView({ caseId }: { caseId: string }) {
                     <span className="muted">tenant: {c.deadline.local}</span>
                     <br />
                     <span className="muted" suppressHydrationWarning>
-                      yours: {new Date(c.deadline.at).toLocaleString()}
+                      yours: {new Date(c.deadline.at).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short', timeZoneName: 'short' })}
                     </span>
                     <br />
                     Time left: <Countdown deadline={c.deadline.at} testId="case-countdown" />
@@ -80,13 +81,13 @@ export function CaseView({ caseId }: { caseId: string }) {
           )}
           <dt>Opened</dt>
           <dd>
-            {new Date(c.openedAt).toISOString()}
-            {c.closedAt ? ` · closed ${new Date(c.closedAt).toISOString()}` : ''}
+            {utcSecond(c.openedAt)}
+            {c.closedAt ? ` · closed ${utcSecond(c.closedAt)}` : ''}
           </dd>
           {c.acknowledgedAt && (
             <>
               <dt>Acknowledged</dt>
-              <dd>{new Date(c.acknowledgedAt).toISOString()}</dd>
+              <dd>{utcSecond(c.acknowledgedAt)}</dd>
             </>
           )}
           {c.remediation && (
