@@ -1,6 +1,7 @@
 // The evidence of a case: what the parser made of each report. Every field here is attacker-supplied and is shown as
 // text (React escapes it); long text sits in a scrolling <pre>. Nothing is ever rendered as HTML.
 import './console.css';
+import { categoryLabel } from '../../../domain/notices';
 import { utcSecond } from './utc';
 
 export interface EvidenceReport {
@@ -49,9 +50,9 @@ export function EvidenceViewer({ reports, total }: { reports: EvidenceReport[]; 
               {r.confidence ? ` · confidence ${r.confidence}` : ''}
             </dd>
             <dt>Category</dt>
-            <dd>{r.category ?? 'none'}</dd>
+            <dd>{r.category ? categoryLabel(r.category) : 'none'}</dd>
             <dt>Event time</dt>
-            <dd>{r.eventTime ? new Date(r.eventTime).toISOString() : 'not given'}</dd>
+            <dd>{r.eventTime ? utcSecond(r.eventTime) : 'not given'}</dd>
             <dt>Source IPs</dt>
             <dd className="mono" data-testid="evidence-ips">
               {r.sourceIps.length ? r.sourceIps.join(', ') : 'none'}
