@@ -1,16 +1,14 @@
 // The analyst's case console and the public report form in Chromium against the whole stack: the queue with a live
 // countdown, a case page whose hostile evidence is shown as text and never runs, triage from the page, and a reporter
 // without an account filing a report and confirming it from the emailed link.
-import { createHash, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signalCaseEvidence } from '../../activities/cases';
 import type { Stack } from '../../dev/stack';
 import type { CasePolicy } from '../../domain/cases';
 import type { Db } from '../../lib/db';
 import { createMailbox } from '../../lib/mailbox';
-import { seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
+import { reportToSeededCase, seededUser, signInAs, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 // Two hours: the countdown has something to count and nothing is suspended while the browser works.
@@ -25,44 +23,9 @@ let caseId: string;
 beforeAll(async () => {
   system = await startE2eSystem('cases');
   ({ stack, browser, db } = system);
-  const { client } = system;
 
   // A report whose summary is an XSS probe, routed to a seeded deployment's case.
-  const deployment = await db.deployment.findFirstOrThrow({ where: { state: 'running' } });
-  const raw = Buffer.from(`e2e cases report ${randomUUID()}`);
-  const report = await db.abuseReport.create({
-    data: {
-      channel: 'api',
-      contentType: 'text/plain',
-      raw,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      sizeBytes: raw.length,
-      parseStatus: 'parsed',
-      category: 'phishing',
-      sourceIps: ['192.0.2.10'],
-      summary: HOSTILE,
-      attribution: 'attributed',
-      tenantId: deployment.tenantId,
-      deploymentId: deployment.id,
-    },
-  });
-  const handle = await signalCaseEvidence(client, {
-    taskQueue: stack.env.TEMPORAL_TASK_QUEUE!,
-    deploymentId: deployment.id,
-    tenantId: deployment.tenantId,
-    category: 'phishing',
-    evidence: { kind: 'report', id: report.id, receivedAt: report.receivedAt.toISOString() },
-    policy: POLICY,
-  });
-  for (const until = Date.now() + 30_000; ; ) {
-    const row = await db.case.findUnique({ where: { workflowId: handle.workflowId } });
-    if (row && row.reportCount > 0) {
-      caseId = row.id;
-      break;
-    }
-    if (Date.now() > until) throw new Error('the case row did not appear');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  ({ caseId } = await reportToSeededCase(system, HOSTILE, POLICY));
 });
 
 afterAll(async () => {

@@ -1,15 +1,12 @@
 // The pages at a phone's width (375 px): nothing widens the page sideways — not the tenant's evidence, not the top
 // bar, not a table, not a reporter whose name is one 200-letter word — and mailed links open in a tab of their own.
-import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signalCaseEvidence } from '../../activities/cases';
 import type { Stack } from '../../dev/stack';
-import { caseWorkflowId, type CasePolicy } from '../../domain/cases';
-import { createMailbox, type Message } from '../../lib/mailbox';
-import { triageUpdate } from '../../workflows/abuse-case';
-import { seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
+import type { CasePolicy } from '../../domain/cases';
+import type { Message } from '../../lib/mailbox';
+import { noticedSeededCase, seededUser, signInAs, startE2eSystem, type E2eSystem } from '../support/e2e';
 
 // Evidence as a tenant gets it: several lines, one of them a single unbroken word far wider than a phone.
 const EVIDENCE = `GET /login.php?session=${'A'.repeat(300)}\nHost: kit.example\n\nReported by ${'x'.repeat(120)}@mail.example`;
@@ -27,45 +24,10 @@ let notice: Message;
 beforeAll(async () => {
   system = await startE2eSystem('layout');
   stack = system.stack;
-  const { db, client } = system;
+  const { db } = system;
 
   // A triaged case on a seeded deployment, so the tenant gets a real notice with a real link.
-  const deployment = await db.deployment.findFirstOrThrow({ where: { state: 'running' }, include: { tenant: true } });
-  const contact = deployment.tenant.securityContactEmail ?? deployment.tenant.ownerEmail;
-  const raw = Buffer.from(`e2e layout report ${randomUUID()}`);
-  const report = await db.abuseReport.create({
-    data: {
-      channel: 'api',
-      contentType: 'text/plain',
-      raw,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      sizeBytes: raw.length,
-      parseStatus: 'parsed',
-      category: 'phishing',
-      sourceIps: ['192.0.2.10'],
-      summary: EVIDENCE,
-      attribution: 'attributed',
-      tenantId: deployment.tenantId,
-      deploymentId: deployment.id,
-    },
-  });
-  const handle = await signalCaseEvidence(client, {
-    taskQueue: stack.env.TEMPORAL_TASK_QUEUE!,
-    deploymentId: deployment.id,
-    tenantId: deployment.tenantId,
-    category: 'phishing',
-    evidence: { kind: 'report', id: report.id, receivedAt: report.receivedAt.toISOString() },
-    policy: POLICY,
-  });
-  await handle.executeUpdate(triageUpdate, { args: [{ action: 'accept', severity: 'high', by: 'e2e-analyst' }] });
-  notice = await createMailbox(stack.urls.mailboxApi!).waitForMessage(
-    (m) => m.To.some((t) => t.Address === contact) && m.Subject.includes('Abuse notice'),
-    { timeoutMs: 30_000 },
-  );
-  const match = /\/t\/([A-Za-z0-9_-]{43})/.exec(notice.Text);
-  if (!match) throw new Error(`no tenant link in the notice:\n${notice.Text}`);
-  token = match[1]!;
-  caseId = (await db.case.findUniqueOrThrow({ where: { workflowId: caseWorkflowId(deployment.id, 'phishing') } })).id;
+  ({ caseId, notice, token } = await noticedSeededCase(system, EVIDENCE, POLICY));
   await db.reporter.create({ data: { name: LONG_NAME, email: 'long-name@reporter.example' } });
 
   context = await system.browser.newContext({ viewport: PHONE });

@@ -1,18 +1,14 @@
 // The tenant page as a tenant meets it: the link from a real notice email opens the case in Chromium without an
 // account; they acknowledge and describe the remediation. Bad, altered and expired links get a clear page.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signalCaseEvidence } from '../../activities/cases';
 import type { Stack } from '../../dev/stack';
-import { caseWorkflowId, type CasePolicy } from '../../domain/cases';
+import type { CasePolicy } from '../../domain/cases';
 import { hashLinkToken } from '../../lib/access-links';
 import type { Db } from '../../lib/db';
-import { createMailbox } from '../../lib/mailbox';
-import { triageUpdate } from '../../workflows/abuse-case';
-import { startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
+import { noticedSeededCase, startE2eSystem, watchDialogs, type E2eSystem } from '../support/e2e';
 
 const HOSTILE = 'Kit at <script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">';
 // Long enough that nothing is suspended while the browser works.
@@ -22,52 +18,16 @@ let system: E2eSystem;
 let stack: Stack;
 let browser: Browser;
 let db: Db;
-let client: Client;
 let token: string;
 let caseId: string;
 let contact: string;
 
 beforeAll(async () => {
   system = await startE2eSystem('tenant');
-  ({ stack, browser, db, client } = system);
+  ({ stack, browser, db } = system);
 
   // A report against a seeded deployment, triaged by an analyst, so the tenant gets a real notice with a real link.
-  const deployment = await db.deployment.findFirstOrThrow({ where: { state: 'running' }, include: { tenant: true } });
-  contact = deployment.tenant.securityContactEmail ?? deployment.tenant.ownerEmail;
-  const raw = Buffer.from(`e2e report ${randomUUID()}`);
-  const report = await db.abuseReport.create({
-    data: {
-      channel: 'api',
-      contentType: 'text/plain',
-      raw,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      sizeBytes: raw.length,
-      parseStatus: 'parsed',
-      category: 'phishing',
-      sourceIps: ['192.0.2.10'],
-      summary: HOSTILE,
-      attribution: 'attributed',
-      tenantId: deployment.tenantId,
-      deploymentId: deployment.id,
-    },
-  });
-  const handle = await signalCaseEvidence(client, {
-    taskQueue: stack.env.TEMPORAL_TASK_QUEUE!,
-    deploymentId: deployment.id,
-    tenantId: deployment.tenantId,
-    category: 'phishing',
-    evidence: { kind: 'report', id: report.id, receivedAt: report.receivedAt.toISOString() },
-    policy: POLICY,
-  });
-  await handle.executeUpdate(triageUpdate, { args: [{ action: 'accept', severity: 'high', by: 'e2e-analyst' }] });
-  const notice = await createMailbox(stack.urls.mailboxApi!).waitForMessage(
-    (m) => m.To.some((t) => t.Address === contact) && m.Subject.includes('Abuse notice'),
-    { timeoutMs: 30_000 },
-  );
-  const match = /\/t\/([A-Za-z0-9_-]{43})/.exec(notice.Text);
-  if (!match) throw new Error(`no tenant link in the notice:\n${notice.Text}`);
-  token = match[1]!;
-  caseId = (await db.case.findUniqueOrThrow({ where: { workflowId: caseWorkflowId(deployment.id, 'phishing') } })).id;
+  ({ caseId, contact, token } = await noticedSeededCase(system, HOSTILE, POLICY));
 });
 
 afterAll(async () => {

@@ -1,12 +1,17 @@
 // The whole system for a browser test: `startStack` (Temporal, worker, mail catcher, the built console) on free ports
 // with a fresh database, Debian's Chromium, and a database and Temporal client for setting up and checking.
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
+import { signalCaseEvidence } from '../../activities/cases';
 import { startStack, type Stack } from '../../dev/stack';
+import { caseWorkflowId, type CasePolicy } from '../../domain/cases';
 import { createDb, type Db } from '../../lib/db';
+import { createMailbox, type Message } from '../../lib/mailbox';
+import { triageUpdate } from '../../workflows/abuse-case';
 import { launchChromium } from './browser';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -76,4 +81,57 @@ export function watchDialogs(page: Page, answer: 'dismiss' | 'accept' = 'dismiss
     void (answer === 'accept' ? d.accept() : d.dismiss());
   });
   return dialogs;
+}
+
+/**
+ * A phishing report with `summary` as its evidence (attacker-controlled text), routed to the case of the first running
+ * seeded deployment under `policy`; resolves once the case row holds it.
+ */
+export async function reportToSeededCase(system: E2eSystem, summary: string, policy: CasePolicy) {
+  const { db, client, stack } = system;
+  const deployment = await db.deployment.findFirstOrThrow({ where: { state: 'running' }, include: { tenant: true } });
+  const raw = Buffer.from(`e2e report ${randomUUID()}`);
+  const report = await db.abuseReport.create({
+    data: {
+      channel: 'api',
+      contentType: 'text/plain',
+      raw,
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      sizeBytes: raw.length,
+      parseStatus: 'parsed',
+      category: 'phishing',
+      sourceIps: ['192.0.2.10'],
+      summary,
+      attribution: 'attributed',
+      tenantId: deployment.tenantId,
+      deploymentId: deployment.id,
+    },
+  });
+  const handle = await signalCaseEvidence(client, {
+    taskQueue: stack.env.TEMPORAL_TASK_QUEUE!,
+    deploymentId: deployment.id,
+    tenantId: deployment.tenantId,
+    category: 'phishing',
+    evidence: { kind: 'report', id: report.id, receivedAt: report.receivedAt.toISOString() },
+    policy,
+  });
+  for (const until = Date.now() + 30_000; ; ) {
+    const row = await db.case.findUnique({ where: { workflowId: caseWorkflowId(deployment.id, 'phishing') } });
+    if (row && row.reportCount > 0) return { caseId: row.id, handle, deployment, contact: deployment.tenant.securityContactEmail ?? deployment.tenant.ownerEmail };
+    if (Date.now() > until) throw new Error('the case row did not appear');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** reportToSeededCase, accepted at triage: the tenant's notice as mailed, and the token of its /t/ link. */
+export async function noticedSeededCase(system: E2eSystem, summary: string, policy: CasePolicy): Promise<{ caseId: string; contact: string; notice: Message; token: string }> {
+  const { caseId, handle, contact } = await reportToSeededCase(system, summary, policy);
+  await handle.executeUpdate(triageUpdate, { args: [{ action: 'accept', severity: 'high', by: 'e2e-analyst' }] });
+  const notice = await createMailbox(system.stack.urls.mailboxApi!).waitForMessage(
+    (m) => m.To.some((t) => t.Address === contact) && m.Subject.includes('Abuse notice'),
+    { timeoutMs: 30_000 },
+  );
+  const match = /\/t\/([A-Za-z0-9_-]{43})/.exec(notice.Text);
+  if (!match) throw new Error(`no tenant link in the notice:\n${notice.Text}`);
+  return { caseId, contact, notice, token: match[1]! };
 }

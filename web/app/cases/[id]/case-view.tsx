@@ -68,7 +68,7 @@ export function CaseView({ caseId }: { caseId: string }) {
                     <span className="muted">tenant: {c.deadline.local}</span>
                     <br />
                     <span className="muted" suppressHydrationWarning>
-                      yours: {new Date(c.deadline.at).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short', timeZoneName: 'short' })}
+                      yours: {new Date(c.deadline.at).toLocaleString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })}
                     </span>
                     <br />
                     Time left: <Countdown deadline={c.deadline.at} testId="case-countdown" />
