@@ -14,6 +14,7 @@ import { appendAudit, appendAuditMany, auditInsertSql, type AuditInput } from '.
 import { config } from '../lib/config';
 import type { Db } from '../lib/db';
 import { createDatabaseProvider, UnknownDeploymentError, type CloudProvider } from '../lib/provider';
+import { caseSearchMetadata } from '../lib/search-attributes';
 import { attachEvidenceSignal, type abuseCaseWorkflow } from '../workflows/abuse-case';
 import { toAuditInput, type AuditEntry } from './audit';
 import { createMailActivities } from './mail';
@@ -489,5 +490,7 @@ export async function signalCaseEvidence(
     args: [input],
     signal: attachEvidenceSignal,
     signalArgs: [opts.evidence],
+    // For the Temporal UI, from the ids at hand (no query per report); ignored when the case is already running.
+    ...caseSearchMetadata(input),
   });
 }

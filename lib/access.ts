@@ -34,6 +34,7 @@ import { hashLinkToken, verifyAccessLink, type AccessLinkErrorCode } from './acc
 import { appendAudit } from './audit';
 import { config } from './config';
 import type { Db } from './db';
+import { accessSearchMetadata } from './search-attributes';
 import { isUuid } from '../domain/ids';
 
 export type AccessErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'conflict' | AccessLinkErrorCode;
@@ -218,6 +219,7 @@ export async function requestAccess(deps: AccessDeps, input: RequestAccessInput)
       workflowId: accessWorkflowId(row.id),
       taskQueue: deps.taskQueue ?? config().TEMPORAL_TASK_QUEUE,
       args: [args],
+      ...accessSearchMetadata({ requester: requester.email, level: input.level, tenantId, deploymentId: row.deploymentId, infraScope, caseId: row.caseId }),
     });
   } catch (err) {
     // No workflow, no approvals: the request is closed with the reason rather than left pending for ever.

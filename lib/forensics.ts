@@ -12,6 +12,7 @@ import { decideUpdate, revokeSignal } from '../workflows/forensics';
 import { verifyAccessLink, type AccessLinkErrorCode } from './access-links';
 import { appendAudit } from './audit';
 import type { Db } from './db';
+import { forensicsSearchMetadata } from './search-attributes';
 
 export const DEFAULT_DECISION_WINDOW = '4 days';
 
@@ -71,6 +72,7 @@ export async function proposeForensicAnalysis(db: Db, temporal: Client, input: P
       accessWindow: (input.accessWindow ?? `${input.accessHours} hours`) as never,
       retention: (input.retention ?? `${input.retentionDays} days`) as never,
     }],
+    ...forensicsSearchMetadata({ caseId: kase.id, tenantId: kase.tenantId, deploymentId: kase.deploymentId, category: kase.category, targets: new Set(ids).size }),
   });
   return row;
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { ensureSearchAttributes } from '../lib/search-attributes';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -18,6 +19,8 @@ export interface SafeguardWorkerOptions {
 
 export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<Worker> {
   const identity = opts.identity ?? `${process.pid}@${os.hostname()}`;
+  // Before any workflow this worker (or its intake sweeper) starts: a start with an unknown attribute is refused.
+  await ensureSearchAttributes(opts.connection, opts.namespace);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

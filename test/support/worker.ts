@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import type { AccessProvider } from '../../lib/access-provider';
 import type { Db } from '../../lib/db';
 import { log } from '../../lib/log';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { installTemporalLogging } from '../../worker/logging';
 import { createSafeguardWorker } from '../../worker/worker';
 
@@ -31,6 +32,8 @@ export async function startTestWorker(deps: { db: Db; mailer: Transporter; acces
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  // Tests may start workflows before their first runUntil builds a worker (which registers them too).
+  await ensureSearchAttributes(connection, 'default');
   return {
     client,
     taskQueue,
