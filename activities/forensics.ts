@@ -106,14 +106,9 @@ export function createForensicsRecordActivities({ db, mailer }: { db: Db; mailer
     /** Keeps the row current for the case page and the tenant page. */
     async recordForensicState(input: { requestId: string; snapshot: ForensicSnapshot; revokedBy?: string; note?: string }): Promise<void> {
       const s = input.snapshot;
-      await db.forensicRequest.update({
-        where: { id: input.requestId },
-        data: {
-          state: s.state,
-          ...(s.revokedAt ? { revokedAt: new Date(s.revokedAt), revokedBy: input.revokedBy } : {}),
-          ...(s.state === 'completed' ? { completedAt: new Date() } : {}),
-        },
-      });
+      await db.forensicRequest.update({ where: { id: input.requestId }, data: { state: s.state, ...(s.state === 'completed' ? { completedAt: new Date() } : {}) } });
+      // The tenant's own withdrawal (stored when they sent it) stands; the workflow's time is for rows without one.
+      if (s.revokedAt) await db.forensicRequest.updateMany({ where: { id: input.requestId, revokedAt: null }, data: { revokedAt: new Date(s.revokedAt), revokedBy: input.revokedBy } });
       await audit(input.requestId, `forensics.${s.state}`, workflowActor(input.requestId), { planned: s.planned, collected: s.collected, ...(input.revokedBy ? { revokedBy: input.revokedBy } : {}), ...(input.note ? { note: input.note } : {}) });
     },
 
@@ -169,7 +164,7 @@ export function createForensicsCollectionActivities({ db, identity }: { db: Db; 
       if (req.decision !== 'approved' || !scope || !target || !scope.dataKinds.includes(item.kind) || (target.vmIds && !target.vmIds.includes(item.vmId))) {
         throw ApplicationFailure.nonRetryable(`${item.kind} of ${item.vmId} is outside the approved scope`, 'OutOfScope');
       }
-      if (req.revokedAt) throw ApplicationFailure.nonRetryable('consent has been revoked', 'ConsentRevoked');
+      if (req.revokedAt) return awaitRevocation(ctx, key);
       if (Date.now() >= Date.parse(input.windowEndsAt)) throw ApplicationFailure.nonRetryable('the access window has closed', 'WindowClosed');
 
       const kind = DataKindSchema.parse(item.kind);
@@ -184,8 +179,8 @@ export function createForensicsCollectionActivities({ db, identity }: { db: Db; 
         clearInterval(heartbeat);
       }
       const bytes = typeof collected.bytes === 'string' ? await fs.readFile(collected.bytes) : collected.bytes;
-      const collectedAt = new Date();
-      const custody = custodyRecord({ bytes, collectedBy: identity, collectedAt, source: collected.source, requestId, deploymentId: item.deploymentId, kind, vmId: item.vmId, filename: collected.filename });
+      const readAt = new Date();
+      const custody = custodyRecord({ bytes, collectedBy: identity, collectedAt: readAt, source: collected.source, requestId, deploymentId: item.deploymentId, kind, vmId: item.vmId, filename: collected.filename });
       // The provider hashed while reading; a difference means the bytes changed on the way.
       if (custody.sha256 !== collected.sha256) throw new Error(`the ${kind} of ${item.vmId} changed between reading and storing`);
       const dir = artifactDir(requestId);
@@ -193,10 +188,14 @@ export function createForensicsCollectionActivities({ db, identity }: { db: Db; 
       const storagePath = path.join(dir, `${item.vmId}-${item.kind}-${path.basename(collected.filename)}`);
       await fs.writeFile(storagePath, bytes);
       const row = await db.$transaction(async (tx) => {
+        // Recorded only while consent stands: the row is locked against a withdrawal being stored at the same moment,
+        // which therefore comes either before (nothing is recorded) or after (it is deleted with the rest).
+        const [consent] = await tx.$queryRaw<{ revokedAt: Date | null }[]>`SELECT "revokedAt" FROM "ForensicRequest" WHERE id = ${requestId}::uuid FOR UPDATE`;
+        if (consent?.revokedAt) return null;
         const created = await tx.forensicArtifact.create({
           data: {
             requestId, collectionKey: key, deploymentId: item.deploymentId, vmId: item.vmId, kind: item.kind, filename: collected.filename,
-            contentType: collected.contentType, sizeBytes: bytes.byteLength, sha256: custody.sha256, collectedBy: identity, collectedAt,
+            contentType: collected.contentType, sizeBytes: bytes.byteLength, sha256: custody.sha256, collectedBy: identity, collectedAt: readAt,
             source: collected.source, storagePath,
           },
         });
@@ -206,9 +205,32 @@ export function createForensicsCollectionActivities({ db, identity }: { db: Db; 
         });
         return created;
       });
+      if (!row) {
+        await fs.rm(storagePath, { force: true });
+        return awaitRevocation(ctx, key);
+      }
       return { artifactId: row.id, sha256: row.sha256 };
     },
   };
+}
+
+/** How long a collection that found consent withdrawn waits for the workflow to cancel it before failing by itself. */
+const REVOCATION_WAIT_MS = 60_000;
+
+/**
+ * Consent was withdrawn and the workflow is about to hear of it (the withdrawal is stored first, then signalled). The
+ * collection records nothing and waits, heartbeating, to be cancelled, so that the workflow ends it as revoked rather
+ * than as a failed collection whose artifacts would go on to be analysed.
+ */
+async function awaitRevocation(ctx: Context, key: string): Promise<never> {
+  const beat = setInterval(() => ctx.heartbeat({ key, consentRevoked: true }), 1_000);
+  try {
+    ctx.heartbeat({ key, consentRevoked: true });
+    await ctx.sleep(REVOCATION_WAIT_MS);
+  } finally {
+    clearInterval(beat);
+  }
+  throw ApplicationFailure.nonRetryable('consent has been revoked', 'ConsentRevoked');
 }
 
 export function createForensicsAnalysisActivities({ db, identity }: { db: Db; identity: string }) {

@@ -148,10 +148,18 @@ export async function decideForensicRequest(db: Db, temporal: Client, input: Dec
   }
 }
 
-/** Withdraws consent: running collection is cancelled, nothing more is collected, artifacts are deleted. */
+/**
+ * Withdraws consent: running collection is cancelled, nothing more is collected, artifacts are deleted. The
+ * withdrawal is stored before the workflow hears of it, so a collection finishing in between finds it and records
+ * nothing; sent again (the first call failed after storing), it signals again and changes nothing else.
+ */
 export async function revokeForensicConsent(db: Db, temporal: Client, input: { token: string; requestId: string; name: string; ip?: string; userAgent?: string }) {
   const req = await requestForLink(db, input.token, input.requestId);
   if (req.decision !== 'approved') throw new ForensicsError('bad-request', 'Only an approved request can be revoked.');
-  await appendAudit(db, { actorType: 'tenant', actorId: input.name, action: 'forensics.revoke_requested', subjectType: 'forensic_request', subjectId: req.id, data: { ip: input.ip, userAgent: input.userAgent } });
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.forensicRequest.updateMany({ where: { id: req.id, revokedAt: null }, data: { revokedAt: new Date(), revokedBy: input.name } });
+    if (count === 0) return;
+    await appendAudit(tx, { actorType: 'tenant', actorId: input.name, action: 'forensics.revoke_requested', subjectType: 'forensic_request', subjectId: req.id, data: { ip: input.ip, userAgent: input.userAgent } });
+  });
   await temporal.workflow.getHandle<typeof forensicAnalysisWorkflow>(req.workflowId).signal(revokeSignal, { by: input.name, ip: input.ip, userAgent: input.userAgent });
 }

@@ -144,6 +144,8 @@ describe('consent-gated forensics', () => {
       await new Promise((r) => setTimeout(r, 500));
       await revokeForensicConsent(system.db, system.tw.client, { token, requestId: req.id, name: 'Dana Owner', ip: '203.0.113.7' });
       const revokedAt = Date.now();
+      // Sent again (say the first answer was lost): it signals again and records nothing new.
+      await revokeForensicConsent(system.db, system.tw.client, { token, requestId: req.id, name: 'Dana Owner', ip: '203.0.113.7' });
       const outcome = await h.result();
       return { outcome, revokedAt, snapshot: await h.query(forensicQuery).catch(() => undefined) };
     });
@@ -151,7 +153,10 @@ describe('consent-gated forensics', () => {
     await maybeRecordHistory('forensics-revoked', handle(req.workflowId));
     const row = await system.db.forensicRequest.findUniqueOrThrow({ where: { id: req.id }, include: { artifacts: true } });
     expect(row.state).toBe('revoked');
-    expect(row.revokedAt).not.toBeNull();
+    // Stored when the tenant sent it, before the workflow heard of it: a collection finishing in between records nothing.
+    expect(row.revokedAt!.getTime()).toBeLessThanOrEqual(result.revokedAt);
+    expect(row.revokedBy).toBe('Dana Owner');
+    expect(await system.db.auditEvent.count({ where: { subjectId: req.id, action: 'forensics.revoke_requested' } })).toBe(1);
     // The artifact being read when consent was withdrawn was never recorded; nothing was collected afterwards.
     expect(row.artifacts.map((a) => a.collectedAt.getTime() - result.revokedAt).filter((late) => late > 1_000)).toEqual([]);
     expect(row.artifacts.filter((a) => a.deletedAt === null || a.storagePath !== null)).toEqual([]);
