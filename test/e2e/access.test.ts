@@ -165,6 +165,14 @@ describe('just-in-time access in the browser', () => {
     await approver.page.getByTestId('audit-verify').click();
     await expect(approver.page.getByTestId('audit-verify-result').getAttribute('data-ok')).resolves.toBe('true');
     await expect(approver.page.getByTestId('audit-export-json').getAttribute('href')).resolves.toBe('/api/audit/export?format=json&action=access.');
+    // The filtered view has an address of its own: opened again (bookmarked, shared), it shows the same filter.
+    expect(new URL(approver.page.url()).search).toBe('?action=access.');
+    await approver.page.goto(`${stack.urls.console}/audit?action=access.granted`);
+    await expect(approver.page.getByTestId('audit-filter-action').inputValue()).resolves.toBe('access.granted');
+    await approver.page.getByTestId('audit-row').first().waitFor();
+    const shownActions = await approver.page.$$eval('[data-testid="audit-row"]', (rows) => rows.map((r) => r.getAttribute('data-action')));
+    expect(shownActions.length).toBeGreaterThan(0);
+    expect(shownActions.every((a) => a?.startsWith('access.granted'))).toBe(true);
 
     await expect(analyst.page.getByRole('link', { name: 'Audit', exact: true }).count()).resolves.toBe(0);
     await analyst.page.goto(`${stack.urls.console}/audit`);

@@ -3,10 +3,11 @@
 // filters as a CSV or JSON download. Actors are named as the server resolved them, the stored id below (the filter
 // takes it). Entry data and names are attacker-reachable (reports, tenants' answers): shown as text only.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import '../components/console.css';
 import { useTRPC } from '../../lib/trpc';
 import { utcSecond } from '../components/utc';
+import { EMPTY_FORM as EMPTY, filterParams, filtersOf, formFromQuery, type AuditFilters, type AuditForm as Form } from './audit-query';
 
 const FIELDS = [
   { key: 'actorId', label: 'Actor', placeholder: 'user email or id, api key…' },
@@ -15,39 +16,39 @@ const FIELDS = [
   { key: 'subjectId', label: 'Subject id', placeholder: '' },
 ] as const;
 
-type Form = Record<(typeof FIELDS)[number]['key'] | 'from' | 'to', string>;
-const EMPTY: Form = { actorId: '', action: '', subjectType: '', subjectId: '', from: '', to: '' };
 
 const utc = utcSecond;
 
-/** The form as filters: empty fields mean "any"; datetime-local fields are the browser's local time. */
-function filtersOf(form: Form) {
-  const text = (v: string) => v.trim() || undefined;
-  const date = (v: string) => (v ? new Date(v) : undefined);
-  return {
-    actorId: text(form.actorId),
-    action: text(form.action),
-    subjectType: text(form.subjectType),
-    subjectId: text(form.subjectId),
-    from: date(form.from),
-    to: date(form.to),
-  };
+function exportHref(format: 'csv' | 'json', filters: AuditFilters): string {
+  const params = new URLSearchParams({ format });
+  for (const [k, v] of filterParams(filters)) params.set(k, v);
+  return `/api/audit/export?${params.toString()}`;
 }
 
-function exportHref(format: 'csv' | 'json', filters: ReturnType<typeof filtersOf>): string {
-  const params = new URLSearchParams({ format });
-  for (const [k, v] of Object.entries(filters)) if (v !== undefined) params.set(k, v instanceof Date ? v.toISOString() : v);
-  return `/api/audit/export?${params.toString()}`;
+/** The page's address for these filters (replaced, not pushed: filtering is not navigation). */
+function showInAddress(filters: AuditFilters): void {
+  const query = filterParams(filters).toString();
+  window.history.replaceState(null, '', query ? `/audit?${query}` : '/audit');
 }
 
 export function AuditView() {
   const trpc = useTRPC();
   const [form, setForm] = useState<Form>(EMPTY);
   const [applied, setApplied] = useState<Form>(EMPTY);
+  // The filters a bookmarked or shared address asks for, read in the browser (times are shown in its zone); the list
+  // waits for them rather than loading the unfiltered log first.
+  const [addressRead, setAddressRead] = useState(false);
+  useEffect(() => {
+    const asked = formFromQuery(new URLSearchParams(window.location.search));
+    setForm(asked);
+    setApplied(asked);
+    setAddressRead(true);
+  }, []);
   const filters = filtersOf(applied);
-  const list = useInfiniteQuery(
-    trpc.audit.list.infiniteQueryOptions({ filters, limit: 50 }, { getNextPageParam: (last) => last.nextCursor ?? undefined, initialCursor: undefined }),
-  );
+  const list = useInfiniteQuery({
+    ...trpc.audit.list.infiniteQueryOptions({ filters, limit: 50 }, { getNextPageParam: (last) => last.nextCursor ?? undefined, initialCursor: undefined }),
+    enabled: addressRead,
+  });
   const verify = useQuery({ ...trpc.audit.verify.queryOptions(), enabled: false });
 
   const [problem, setProblem] = useState<string | null>(null);
@@ -59,6 +60,7 @@ export function AuditView() {
     if (from && to && from.getTime() > to.getTime()) return setProblem('From is after To: the start of the period must come before its end.');
     setProblem(null);
     setApplied(form);
+    showInAddress(filtersOf(form));
   };
   const entries = list.data?.pages.flatMap((p) => p.entries) ?? [];
 
@@ -89,6 +91,7 @@ export function AuditView() {
             setForm(EMPTY);
             setApplied(EMPTY);
             setProblem(null);
+            showInAddress({});
           }}
         >
           Clear
