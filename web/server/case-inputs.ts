@@ -79,8 +79,6 @@ export const revokeKeyInput = z.object({ keyId: z.uuid('That is not a key id.') 
 export const MAX_FORM_IPS = 20;
 // X-ARF v4 allows 1,000 characters of description; the form keeps within it so the report validates.
 export const MAX_DESCRIPTION = 1_000;
-// A reporter's clock may run a little ahead of ours; an event time further ahead than this has not happened yet.
-export const CLOCK_SKEW_MS = EVENT_TIME_SKEW_MS;
 export const publicReportInput = z.object({
   email: z.email('Enter your email address; we send a confirmation link to it.').max(320),
   category: z.enum(CASE_CATEGORIES, 'Choose what kind of abuse this is.'),
@@ -93,7 +91,8 @@ export const publicReportInput = z.object({
     .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], 'Each source must be an IPv4 or IPv6 address.')).min(1).max(MAX_FORM_IPS, `At most ${MAX_FORM_IPS} addresses.`)),
   eventTime: z.iso
     .datetime({ offset: true, local: false, message: 'Enter when it happened (date and time).' })
-    .refine((t) => Date.parse(t) <= Date.now() + CLOCK_SKEW_MS, 'When it happened cannot be in the future: enter the date and time you saw it.'),
+    // A reporter's clock may run a little ahead of ours; an event time further ahead has not happened yet.
+    .refine((t) => Date.parse(t) <= Date.now() + EVENT_TIME_SKEW_MS, 'When it happened cannot be in the future: enter the date and time you saw it.'),
   description: z.string().trim().min(10, 'Describe what happened (at least 10 characters).').max(MAX_DESCRIPTION, `At most ${MAX_DESCRIPTION} characters.`),
 });
 export type PublicReportForm = z.input<typeof publicReportInput>;
