@@ -92,6 +92,8 @@ describe('resilience of a case', () => {
       await handle.executeUpdate(verifyRemediationUpdate, { args: [{ accepted: true, by: 'analyst-1' }] });
       await fx.waitForRow(workflowId, (r) => r.state === 'closed', 30_000);
       expect(await providerActions(row.id)).toEqual(['suspend', 'restore']);
+      // The row is closed before the workflow's last steps (the reporter's mail and its entries): seal after them.
+      await handle.result();
       await sealAllAudit(db);
       await expect(verifyAuditLog(db)).resolves.toMatchObject({ ok: true, unsealed: 0 });
     } finally {
